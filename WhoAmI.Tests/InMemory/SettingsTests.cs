@@ -1,0 +1,125 @@
+namespace WhoAmI.Tests.InMemory;
+
+public sealed class SettingsTests
+{
+    static WhoAmISettings Parse(string[] args, Dictionary<string, string>? environment = null) =>
+        WhoAmISettings.Parse(args, name => environment?.GetValueOrDefault(name));
+
+    [Fact]
+    public void No_flags_and_no_environment_listen_on_8080()
+    {
+        var settings = Parse([]);
+
+        Assert.Equal(8080, settings.ListenPort(aspNetCoreConfigured: false));
+        Assert.False(settings.Verbose);
+        Assert.False(settings.ExposeEnvironment);
+        Assert.Null(settings.Name);
+    }
+
+    [Fact]
+    public void Standard_aspnetcore_settings_are_left_to_aspnetcore_when_no_port_is_given()
+    {
+        Assert.Null(Parse([]).ListenPort(aspNetCoreConfigured: true));
+    }
+
+    [Fact]
+    public void Port_flag_wins_over_the_environment_and_over_aspnetcore_settings()
+    {
+        var settings = Parse(["--port", "9001"], new() { ["WHOAMI_PORT_NUMBER"] = "9002" });
+
+        Assert.Equal(9001, settings.ListenPort(aspNetCoreConfigured: true));
+    }
+
+    [Fact]
+    public void Port_environment_variable_wins_over_aspnetcore_settings()
+    {
+        Assert.Equal(9002, Parse([], new() { ["WHOAMI_PORT_NUMBER"] = "9002" }).ListenPort(aspNetCoreConfigured: true));
+    }
+
+    [Fact]
+    public void Urls_flag_is_passed_to_aspnetcore_and_wins_over_port()
+    {
+        var settings = Parse(["--port=9001", "--urls", "http://127.0.0.1:9003"]);
+
+        Assert.Equal(["--urls", "http://127.0.0.1:9003"], settings.HostArgs);
+        Assert.Null(settings.ListenPort(aspNetCoreConfigured: true));
+    }
+
+    [Fact]
+    public void Flags_take_values_after_a_space_or_an_equals_sign()
+    {
+        var settings = Parse(["--name", "blue", "--verbose", "--expose-env=true", "--max-data-bytes=1024"]);
+
+        Assert.Equal("blue", settings.Name);
+        Assert.True(settings.Verbose);
+        Assert.True(settings.ExposeEnvironment);
+        Assert.Equal(1024, settings.MaxDataBytes);
+    }
+
+    [Fact]
+    public void Environment_variables_set_what_flags_set()
+    {
+        var settings = Parse([], new()
+        {
+            ["WHOAMI_NAME"] = "green",
+            ["WHOAMI_VERBOSE"] = "true",
+            ["WHOAMI_EXPOSE_ENV"] = "true",
+            ["WHOAMI_MAX_DATA_BYTES"] = "2048",
+        });
+
+        Assert.Equal("green", settings.Name);
+        Assert.True(settings.Verbose);
+        Assert.True(settings.ExposeEnvironment);
+        Assert.Equal(2048, settings.MaxDataBytes);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--nope" }, "unknown argument '--nope'")]
+    [InlineData(new[] { "stray" }, "unknown argument 'stray'")]
+    [InlineData(new[] { "--port" }, "--port needs a value")]
+    [InlineData(new[] { "--port", "0" }, "--port: '0' is not a port number from 1 to 65535")]
+    [InlineData(new[] { "--port", "65536" }, "--port: '65536' is not a port number from 1 to 65535")]
+    [InlineData(new[] { "--port", "http" }, "--port: 'http' is not a port number from 1 to 65535")]
+    [InlineData(new[] { "--verbose=maybe" }, "--verbose: 'maybe' is not true or false")]
+    [InlineData(new[] { "--max-data-bytes", "-1" }, "--max-data-bytes: '-1' is not a positive number of bytes")]
+    [InlineData(new[] { "--urls" }, "--urls needs a value")]
+    public void Bad_flags_are_refused_with_a_one_line_reason(string[] args, string reason)
+    {
+        var error = Assert.Throws<SettingsException>(() => Parse(args));
+
+        Assert.Equal(reason, error.Message);
+    }
+
+    [Fact]
+    public void A_bad_environment_value_names_its_variable()
+    {
+        var error = Assert.Throws<SettingsException>(() => Parse([], new() { ["WHOAMI_PORT_NUMBER"] = "eighty" }));
+
+        Assert.Equal("WHOAMI_PORT_NUMBER: 'eighty' is not a port number from 1 to 65535", error.Message);
+    }
+
+    [Fact]
+    public void Help_lists_every_flag_and_its_environment_variable()
+    {
+        foreach (var setting in WhoAmISettings.All)
+        {
+            Assert.Contains(setting.Flag, WhoAmISettings.HelpText);
+            if (setting.EnvironmentVariable is { } name)
+            {
+                Assert.Contains(name, WhoAmISettings.HelpText);
+            }
+        }
+    }
+
+    [Fact]
+    public void Readme_settings_table_has_a_row_for_every_flag()
+    {
+        var readme = File.ReadAllText(Path.Combine(Support.RepositoryRoot.Path, "README.md"));
+
+        foreach (var setting in WhoAmISettings.All)
+        {
+            var row = $"| `{setting.Flag}` | {(setting.EnvironmentVariable is { } name ? $"`{name}`" : "")} |";
+            Assert.Contains(row, readme);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+
+namespace WhoAmI.Tests.Support;
+
+/// <summary>
+/// The Native AOT binary, published once per test run with the same command a user runs. Publishing fails the
+/// run when it prints any warning: trim and AOT warnings are errors by design.
+/// </summary>
+public sealed class PublishedWhoAmI : IAsyncLifetime
+{
+    public string Directory { get; } = Path.Combine(RepositoryRoot.Path, "artifacts", "tests", "aot");
+
+    public string BinaryPath => Path.Combine(Directory, "WhoAmI");
+
+    public string PublishOutput { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        var (exitCode, output) = await Run.ProcessAsync("dotnet",
+            ["publish", Path.Combine(RepositoryRoot.Path, "WhoAmI"), "-c", "Release", "-o", Directory, "-p:WhoAmINativeAot=true", "--nologo"],
+            TimeSpan.FromMinutes(8));
+        PublishOutput = output;
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish failed ({exitCode}):\n{output}");
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+[CollectionDefinition(Name)]
+public sealed class PublishedCollection : ICollectionFixture<PublishedWhoAmI>
+{
+    public const string Name = "Published binary";
+}
+
+/// <summary>Runs a command to its end and returns its exit code with stdout and stderr together.</summary>
+public static class Run
+{
+    public static async Task<(int ExitCode, string Output)> ProcessAsync(string fileName, IEnumerable<string> args, TimeSpan timeout,
+        IDictionary<string, string?>? environment = null)
+    {
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish within {timeout}");
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}

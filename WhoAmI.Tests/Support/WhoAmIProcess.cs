@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace WhoAmI.Tests.Support;
+
+/// <summary>A running WhoAmI process, reached over real HTTP on loopback, stopped with a real signal.</summary>
+public sealed partial class WhoAmIProcess : IAsyncDisposable
+{
+    readonly Process _process;
+    readonly StringBuilder _output = new();
+
+    WhoAmIProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <paramref name="command"/> (the binary, or a wrapper and then the binary) with a clean
+    /// environment plus <paramref name="environment"/>, and waits until <paramref name="port"/> answers /whoami.</summary>
+    public static async Task<WhoAmIProcess> StartAsync(IEnumerable<string> command, int port, IDictionary<string, string>? environment = null)
+    {
+        var parts = command.ToList();
+        var start = new ProcessStartInfo(parts[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        parts.Skip(1).ToList().ForEach(start.ArgumentList.Add);
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_") || k.StartsWith("WHOAMI_") || k.StartsWith("DOTNET_")).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new WhoAmIProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"WhoAmI exited with {process._process.ExitCode} before answering:\n{process.Output}");
+            }
+
+            try
+            {
+                using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+                if ((await probe.GetAsync(new Uri(process.BaseAddress, "/whoami"))).IsSuccessStatusCode)
+                {
+                    return process;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(20);
+        }
+
+        await process.DisposeAsync();
+        throw new TimeoutException($"WhoAmI did not answer on port {port} within 20 s:\n{process.Output}");
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (SIGTERM by default) and waits for the exit code.</summary>
+    public async Task<int> SignalAndWaitAsync(int signal = Signals.Term, TimeSpan? timeout = null)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    public static class Signals
+    {
+        public const int Int = 2;
+        public const int Term = 15;
+    }
+}

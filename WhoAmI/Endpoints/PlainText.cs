@@ -1,0 +1,23 @@
+using System.Text;
+
+namespace WhoAmI.Endpoints;
+
+/// <summary>Writes a text/plain answer with its length, and no body for HEAD.</summary>
+static class PlainText
+{
+    public const string ContentType = "text/plain; charset=utf-8";
+
+    public static Task WriteAsync(HttpContext context, string text, int statusCode = StatusCodes.Status200OK)
+    {
+        var response = context.Response;
+        response.StatusCode = statusCode;
+        response.ContentType = ContentType;
+        var body = Encoding.UTF8.GetBytes(text);
+        response.ContentLength = body.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body).AsTask();
+    }
+
+    /// <summary>A 400 with a one-line reason.</summary>
+    public static Task BadRequestAsync(HttpContext context, string reason) =>
+        WriteAsync(context, reason + "\n", StatusCodes.Status400BadRequest);
+}

@@ -1,0 +1,142 @@
+using System.Collections;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using WhoAmI.Payloads;
+
+namespace WhoAmI.Endpoints;
+
+/// <summary>
+/// What a backend behind a load balancer sees: who answered (<c>/</c> as text, <c>/api</c> as JSON) and the
+/// request as it arrived. Both take <c>wait=&lt;duration&gt;</c> and, when the server allows it, <c>env=true</c>.
+/// </summary>
+public static class RequestInfoEndpoints
+{
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
+    public static IEndpointRouteBuilder MapRequestInfo(this IEndpointRouteBuilder app)
+    {
+        app.Map("/", RequestAsText);
+        app.Map("/api", RequestAsJson);
+        return app;
+    }
+
+    /// <summary><c>Name</c>, <c>Hostname</c>, <c>IP</c>s, <c>RemoteAddr</c>, then the request line, headers and body.</summary>
+    static async Task RequestAsText(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, IHostApplicationLifetime lifetime)
+    {
+        if (!await WaitAsAskedAsync(context, lifetime))
+        {
+            return;
+        }
+
+        var request = context.Request;
+        var text = new StringBuilder();
+        if (settings.Name is { } name)
+        {
+            text.Append("Name: ").Append(name).Append('\n');
+        }
+
+        text.Append("Hostname: ").Append(hostName.GetHostName() ?? "unknown").Append('\n');
+        foreach (var ip in NetworkAddresses.All())
+        {
+            text.Append("IP: ").Append(ip).Append('\n');
+        }
+
+        text.Append("RemoteAddr: ").Append(NetworkAddresses.RemoteAddress(context.Connection)).Append('\n');
+        foreach (var (key, value) in Environment(context, settings) ?? [])
+        {
+            text.Append(key).Append('=').Append(value).Append('\n');
+        }
+
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path + request.QueryString;
+        text.Append(request.Method).Append(' ').Append(target).Append(' ').Append(request.Protocol).Append("\r\n");
+        foreach (var (key, values) in HeadersHostFirst(request))
+        {
+            foreach (var value in values)
+            {
+                text.Append(key).Append(": ").Append(value).Append("\r\n");
+            }
+        }
+
+        text.Append("\r\n");
+
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, context.RequestAborted);
+
+        var head = Encoding.UTF8.GetBytes(text.ToString());
+        var response = context.Response;
+        response.ContentType = PlainText.ContentType;
+        response.ContentLength = head.Length + body.Length;
+        await response.Body.WriteAsync(head, context.RequestAborted);
+        await response.Body.WriteAsync(body.GetBuffer().AsMemory(0, (int)body.Length), context.RequestAborted);
+    }
+
+    /// <summary>The same facts as JSON, produced by the source-generated <see cref="WhoAmIJsonContext"/>.</summary>
+    static async Task<IResult> RequestAsJson(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, IHostApplicationLifetime lifetime)
+    {
+        if (!await WaitAsAskedAsync(context, lifetime))
+        {
+            return Results.Empty;
+        }
+
+        var request = context.Request;
+        var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, values) in request.Headers)
+        {
+            headers[key] = values.ToArray()!;
+        }
+
+        return TypedResults.Json(new ApiInfo(
+            Hostname: hostName.GetHostName() ?? "unknown",
+            Ip: NetworkAddresses.All(),
+            Headers: headers,
+            Url: request.Path + request.QueryString,
+            Host: request.Host.Value ?? "",
+            Method: request.Method,
+            Name: settings.Name,
+            RemoteAddr: NetworkAddresses.RemoteAddress(context.Connection),
+            Environment: Environment(context, settings)), WhoAmIJsonContext.Default.ApiInfo);
+    }
+
+    /// <summary>
+    /// Honours <c>wait=&lt;duration&gt;</c> (at most <see cref="MaxWait"/>). The wait ends early, and the answer
+    /// goes out, when the server starts shutting down; it is dropped when the client goes away. False after a 400.
+    /// </summary>
+    static async Task<bool> WaitAsAskedAsync(HttpContext context, IHostApplicationLifetime lifetime)
+    {
+        if (!context.Request.Query.TryGetValue("wait", out var values))
+        {
+            return true;
+        }
+
+        if (values.Count != 1 || !GoDuration.TryParse(values[0], out var wait) || wait > MaxWait)
+        {
+            await PlainText.BadRequestAsync(context, $"wait: '{values}' is not a duration from 0 to {MaxWait.TotalSeconds:0}s, such as 250ms, 2s or 1m");
+            return false;
+        }
+
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        await Task.Delay(wait, stopWaiting.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+        return !context.RequestAborted.IsCancellationRequested;
+    }
+
+    /// <summary>The environment, sorted, only when asked with <c>env=true</c> and allowed by <c>--expose-env</c>.</summary>
+    static SortedDictionary<string, string>? Environment(HttpContext context, WhoAmISettings settings)
+    {
+        if (!settings.ExposeEnvironment || !string.Equals(context.Request.Query["env"], "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var environment = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        {
+            environment[(string)entry.Key] = (string?)entry.Value ?? "";
+        }
+
+        return environment;
+    }
+
+    /// <summary>Host first, as on the wire; Kestrel keeps the others in its own order, not their arrival order.</summary>
+    static IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> HeadersHostFirst(HttpRequest request) =>
+        request.Headers.OrderBy(h => string.Equals(h.Key, "Host", StringComparison.OrdinalIgnoreCase) ? 0 : 1);
+}

@@ -1,0 +1,15 @@
+namespace WhoAmI.Endpoints;
+
+/// <summary>The tutorial's one route.</summary>
+public static class WhoamiEndpoints
+{
+    public static IEndpointRouteBuilder MapWhoami(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods("/whoami", [HttpMethods.Get, HttpMethods.Head], Whoami);
+        return app;
+    }
+
+    /// <summary>The host name, no newline, as the Go server writes <c>os.Hostname()</c>; <c>unknown</c> when unreadable.</summary>
+    static Task Whoami(HttpContext context, IHostNameSource hostName) =>
+        PlainText.WriteAsync(context, hostName.GetHostName() ?? "unknown");
+}

@@ -1,0 +1,22 @@
+namespace WhoAmI;
+
+/// <summary>
+/// Go's net/http matches <c>/whoami</c> exactly; ASP.NET Core routing also takes <c>/WHOAMI</c> and <c>/whoami/</c>.
+/// After routing, a path that is not its route's literal text, to the letter, is treated as unknown: 404.
+/// </summary>
+static class ExactPaths
+{
+    public static IApplicationBuilder UseExactPaths(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route }
+                && !string.Equals(route, context.Request.Path.Value, StringComparison.Ordinal))
+            {
+                context.SetEndpoint(null);
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+
+namespace WhoAmI;
+
+/// <summary>Durations written as Go writes them: <c>250ms</c>, <c>2s</c>, <c>1m30s</c> (units ns, us, µs, ms, s, m, h).</summary>
+public static class GoDuration
+{
+    public static bool TryParse(string? text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        if (string.IsNullOrEmpty(text) || text == "0")
+        {
+            return text == "0";
+        }
+
+        var ticks = 0.0;
+        var rest = text.AsSpan();
+        while (!rest.IsEmpty)
+        {
+            var numberLength = rest.IndexOfAnyExcept("0123456789.");
+            if (numberLength <= 0 || !double.TryParse(rest[..numberLength], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+            {
+                return false;
+            }
+
+            rest = rest[numberLength..];
+            var unitLength = rest.IndexOfAny("0123456789.");
+            var unit = unitLength < 0 ? rest : rest[..unitLength];
+            double? ticksPerUnit = unit switch
+            {
+                "ns" => TimeSpan.TicksPerMicrosecond / 1000.0,
+                "us" or "µs" => TimeSpan.TicksPerMicrosecond,
+                "ms" => TimeSpan.TicksPerMillisecond,
+                "s" => TimeSpan.TicksPerSecond,
+                "m" => TimeSpan.TicksPerMinute,
+                "h" => TimeSpan.TicksPerHour,
+                _ => null,
+            };
+            if (ticksPerUnit is null)
+            {
+                return false;
+            }
+
+            ticks += number * ticksPerUnit.Value;
+            if (ticks > TimeSpan.MaxValue.Ticks)
+            {
+                return false;
+            }
+
+            rest = rest[unit.Length..];
+        }
+
+        duration = TimeSpan.FromTicks((long)ticks);
+        return true;
+    }
+}

@@ -1,0 +1,13 @@
+namespace WhoAmI.Payloads;
+
+/// <summary>What <c>/api</c> answers: who answered and what arrived.</summary>
+public sealed record ApiInfo(
+    string Hostname,
+    IReadOnlyList<string> Ip,
+    IReadOnlyDictionary<string, string[]> Headers,
+    string Url,
+    string Host,
+    string Method,
+    string? Name,
+    string RemoteAddr,
+    IReadOnlyDictionary<string, string>? Environment);

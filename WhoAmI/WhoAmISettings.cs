@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text;
+
+namespace WhoAmI;
+
+/// <summary>
+/// Every flag and environment variable the service reads, parsed once at start. Flags win over environment
+/// variables; <c>--urls</c> is handed to ASP.NET Core untouched (see <see cref="ListenPort"/> for precedence).
+/// </summary>
+public sealed record WhoAmISettings
+{
+    public const int DefaultPort = 8080;
+    public const long DefaultMaxDataBytes = 1L << 30;
+
+    /// <summary>Shown as <c>Name:</c> on <c>/</c> and <c>name</c> on <c>/api</c>.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Port from <c>--port</c> or <c>WHOAMI_PORT_NUMBER</c>; null when neither was given.</summary>
+    public int? Port { get; init; }
+
+    /// <summary>One access-log line per request.</summary>
+    public bool Verbose { get; init; }
+
+    /// <summary>Lets <c>env=true</c> show the environment. Off by default: an environment holds secrets.</summary>
+    public bool ExposeEnvironment { get; init; }
+
+    /// <summary>The largest answer <c>/data</c> may stream.</summary>
+    public long MaxDataBytes { get; init; } = DefaultMaxDataBytes;
+
+    /// <summary>Ask the local <c>/health</c> endpoint and exit 0 (healthy) or 1, for a shell-less HEALTHCHECK.</summary>
+    public bool Probe { get; init; }
+
+    public bool Help { get; init; }
+
+    /// <summary>Arguments that belong to ASP.NET Core itself (<c>--urls</c>), passed on as given.</summary>
+    public IReadOnlyList<string> HostArgs { get; init; } = [];
+
+    /// <summary>The port the service binds when no <c>--urls</c> was given: explicit port, else the standard
+    /// ASP.NET Core settings when present (<paramref name="aspNetCoreConfigured"/>), else 8080.</summary>
+    public int? ListenPort(bool aspNetCoreConfigured) =>
+        HostArgs.Contains("--urls", StringComparer.OrdinalIgnoreCase) ? null : Port ?? (aspNetCoreConfigured ? null : DefaultPort);
+
+    /// <summary>One row per setting: the flag, its environment variable, its default and its meaning. The
+    /// README's settings table mirrors these rows.</summary>
+    public static readonly IReadOnlyList<Setting> All =
+    [
+        new("--name", "WHOAMI_NAME", "", "Name shown on / and /api",
+            (s, v) => s with { Name = v }),
+        new("--port", "WHOAMI_PORT_NUMBER", "8080", "Port to listen on, all interfaces (see precedence in the README)",
+            (s, v) => s with { Port = ParsePort(v) }),
+        new("--verbose", "WHOAMI_VERBOSE", "false", "Write one access-log line per request",
+            (s, v) => s with { Verbose = ParseBool(v) }, IsSwitch: true),
+        new("--expose-env", "WHOAMI_EXPOSE_ENV", "false", "Allow env=true on / and /api to show the environment",
+            (s, v) => s with { ExposeEnvironment = ParseBool(v) }, IsSwitch: true),
+        new("--max-data-bytes", "WHOAMI_MAX_DATA_BYTES", DefaultMaxDataBytes.ToString(CultureInfo.InvariantCulture),
+            "Largest answer /data may give, in bytes", (s, v) => s with { MaxDataBytes = ParseSize(v) }),
+        new("--probe", null, "", "Request /health on the local port, exit 0 if it answers 2xx, else 1",
+            (s, v) => s with { Probe = ParseBool(v) }, IsSwitch: true),
+        new("--help", null, "", "Print this help and exit",
+            (s, v) => s with { Help = ParseBool(v) }, IsSwitch: true),
+    ];
+
+    /// <summary>Flags ASP.NET Core reads itself; they are passed on to it (the test host sets the last three).</summary>
+    static readonly string[] HostFlags = ["--urls", "--environment", "--contentRoot", "--applicationName"];
+
+    public static WhoAmISettings Parse(IReadOnlyList<string> args, Func<string, string?> environment)
+    {
+        var settings = new WhoAmISettings();
+        foreach (var setting in All)
+        {
+            if (setting.EnvironmentVariable is { } name && environment(name) is { Length: > 0 } value)
+            {
+                settings = Apply(setting, settings, value, name);
+            }
+        }
+
+        var hostArgs = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var (flag, inlineValue) = SplitFlag(args[i]);
+            if (HostFlags.Contains(flag, StringComparer.OrdinalIgnoreCase))
+            {
+                var value = inlineValue ?? (i + 1 < args.Count ? args[++i] : throw new SettingsException($"{flag} needs a value"));
+                hostArgs.Add(flag);
+                hostArgs.Add(value);
+                continue;
+            }
+
+            var setting = All.FirstOrDefault(s => string.Equals(s.Flag, flag, StringComparison.Ordinal))
+                ?? throw new SettingsException($"unknown argument '{args[i]}'");
+            var next = setting.IsSwitch ? inlineValue ?? "true"
+                : inlineValue ?? (i + 1 < args.Count ? args[++i] : throw new SettingsException($"{flag} needs a value"));
+            settings = Apply(setting, settings, next, flag);
+        }
+
+        return settings with { HostArgs = hostArgs };
+    }
+
+    public static string HelpText
+    {
+        get
+        {
+            var text = new StringBuilder()
+                .AppendLine("WhoAmI: answers GET /whoami with this machine's host name.")
+                .AppendLine()
+                .AppendLine("Usage: WhoAmI [flags]")
+                .AppendLine();
+            foreach (var s in All)
+            {
+                var flag = s.IsSwitch ? s.Flag : $"{s.Flag} <value>";
+                var env = s.EnvironmentVariable is null ? "" : $" [{s.EnvironmentVariable}]";
+                var @default = s.Default.Length == 0 ? "" : $" (default {s.Default})";
+                text.AppendLine($"  {flag,-26}{s.Description}{@default}{env}");
+            }
+
+            return text
+                .AppendLine($"  {"--urls <urls>",-26}ASP.NET Core listen URLs, e.g. http://127.0.0.1:9000 (wins over --port)")
+                .AppendLine()
+                .AppendLine("Also honoured: ASPNETCORE_URLS and ASPNETCORE_HTTP_PORTS when no --port or WHOAMI_PORT_NUMBER is given.")
+                .ToString();
+        }
+    }
+
+    static WhoAmISettings Apply(Setting setting, WhoAmISettings settings, string value, string source)
+    {
+        try
+        {
+            return setting.Apply(settings, value);
+        }
+        catch (FormatException e)
+        {
+            throw new SettingsException($"{source}: {e.Message}");
+        }
+    }
+
+    static (string Flag, string? Value) SplitFlag(string arg)
+    {
+        var equals = arg.IndexOf('=');
+        return arg.StartsWith("--", StringComparison.Ordinal) && equals > 0 ? (arg[..equals], arg[(equals + 1)..]) : (arg, null);
+    }
+
+    static int ParsePort(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+            ? port
+            : throw new FormatException($"'{value}' is not a port number from 1 to 65535");
+
+    static bool ParseBool(string value) => value.ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" => true,
+        "false" or "0" or "no" => false,
+        _ => throw new FormatException($"'{value}' is not true or false"),
+    };
+
+    static long ParseSize(string value) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0
+            ? size
+            : throw new FormatException($"'{value}' is not a positive number of bytes");
+}
+
+/// <summary>A flag, its environment variable, its default and what it means, and how it sets its value.</summary>
+public sealed record Setting(
+    string Flag,
+    string? EnvironmentVariable,
+    string Default,
+    string Description,
+    Func<WhoAmISettings, string, WhoAmISettings> Apply,
+    bool IsSwitch = false);
+
+/// <summary>A bad flag or environment value: reported on one line, exit code 2.</summary>
+public sealed class SettingsException(string message) : Exception(message);
