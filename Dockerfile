@@ -1,0 +1,32 @@
+# The same image as `dotnet publish WhoAmI -t:PublishContainer`, built by Docker: docker build -t whoami:2.0 .
+# The build stage alone keeps the whole toolchain: docker build --target build -t whoami:1.0 .
+ARG BASE_IMAGE_REGISTRY=mcr.microsoft.com
+
+# Build stage: the SDK with the Native AOT toolchain
+FROM ${BASE_IMAGE_REGISTRY}/dotnet/sdk:10.0-noble-aot AS build
+WORKDIR /source
+COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY WhoAmI/WhoAmI.csproj WhoAmI/
+RUN dotnet restore WhoAmI -r linux-x64
+COPY WhoAmI/ WhoAmI/
+RUN dotnet publish WhoAmI -c Release -r linux-x64 --no-restore -o /app
+WORKDIR /app
+CMD ["/app/WhoAmI"]
+
+# Final stage: the chiseled runtime-deps base, the binary and nothing else
+FROM ${BASE_IMAGE_REGISTRY}/dotnet/runtime-deps:10.0-noble-chiseled
+ARG SOURCE_URL=unknown
+ARG SOURCE_REVISION=unknown
+LABEL org.opencontainers.image.title="WhoAmI" \
+      org.opencontainers.artifact.description="Answers GET /whoami with the host name of the machine (or container) it runs on." \
+      org.opencontainers.image.description="Answers GET /whoami with the host name of the machine (or container) it runs on." \
+      org.opencontainers.image.version="2.0.0" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.revision="${SOURCE_REVISION}"
+WORKDIR /app
+COPY --from=build /app/WhoAmI .
+USER $APP_UID
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=2s CMD ["/app/WhoAmI", "--probe"]
+ENTRYPOINT ["/app/WhoAmI"]
