@@ -68,8 +68,9 @@ push() { # push LOCAL_TAG NAME:TAG
   docker rmi -f "$1" >/dev/null
 }
 
-stand_in_labels() { # the --change arguments every stand-in carries
+stand_in_changes() { # the --change arguments every stand-in carries: labels, and the PATH a Dockerfile-built image has
   printf '%s\0' --change "LABEL org.whoami.stand-in=true" \
+    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     --change "LABEL org.whoami.stand-in.recipe=$(recipe)" \
     --change "LABEL org.opencontainers.image.description=\"WhoAmI offline stand-in for mcr.microsoft.com/$1, built by eng/start-image-mirror.sh; not the real image\""
 }
@@ -89,7 +90,7 @@ build_runtime_deps() {
   printf 'root:x:0:\napp:x:1654:\n' >"$root/etc/group"
   chmod 1777 "$root/tmp" && chown 1654:1654 "$root/home/app"
   local changes=()
-  mapfile -d '' changes < <(stand_in_labels "$RUNTIME_DEPS")
+  mapfile -d '' changes < <(stand_in_changes "$RUNTIME_DEPS")
   tar --numeric-owner -C "$root" -c . | docker import "${changes[@]}" \
     --change "ENV APP_UID=1654" --change "ENV ASPNETCORE_HTTP_PORTS=8080" --change "ENV DOTNET_RUNNING_IN_CONTAINER=true" \
     --change "USER 1654" - whoami-stand-in/runtime-deps >/dev/null
@@ -110,7 +111,7 @@ build_sdk() {
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/{doc,man,info}
   local changes=() runtime
   runtime=$(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ {v=$2} END {print v}')
-  mapfile -d '' changes < <(stand_in_labels "$SDK")
+  mapfile -d '' changes < <(stand_in_changes "$SDK")
   tar --numeric-owner -C "$root" -c . | docker import "${changes[@]}" \
     --change "ENV APP_UID=1654" --change "ENV ASPNETCORE_HTTP_PORTS=8080" --change "ENV DOTNET_RUNNING_IN_CONTAINER=true" \
     --change "ENV DOTNET_VERSION=$runtime" --change "ENV DOTNET_SDK_VERSION=$(dotnet --version)" \

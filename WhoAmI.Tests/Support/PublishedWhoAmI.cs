@@ -16,14 +16,7 @@ public sealed class PublishedWhoAmI : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var (exitCode, output) = await Run.ProcessAsync("dotnet",
-            ["publish", Path.Combine(RepositoryRoot.Path, "WhoAmI"), "-c", "Release", "-o", Directory, "-p:WhoAmINativeAot=true", "--nologo"],
-            TimeSpan.FromMinutes(8));
-        PublishOutput = output;
-        if (exitCode != 0)
-        {
-            throw new InvalidOperationException($"dotnet publish failed ({exitCode}):\n{output}");
-        }
+        PublishOutput = await Publish.RunAsync("aot", "-o", Directory, "-p:WhoAmINativeAot=true");
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -33,6 +26,32 @@ public sealed class PublishedWhoAmI : IAsyncLifetime
 public sealed class PublishedCollection : ICollectionFixture<PublishedWhoAmI>
 {
     public const string Name = "Published binary";
+}
+
+/// <summary>
+/// <c>dotnet publish WhoAmI</c>, one at a time (two cores), each flavour in its own artifacts folder so that
+/// an AOT and a trimmed build never share intermediate files.
+/// </summary>
+public static class Publish
+{
+    static readonly SemaphoreSlim OneAtATime = new(1, 1);
+
+    public static async Task<string> RunAsync(string flavour, params string[] args)
+    {
+        await OneAtATime.WaitAsync();
+        try
+        {
+            var (exitCode, output) = await Run.ProcessAsync("dotnet",
+                ["publish", Path.Combine(RepositoryRoot.Path, "WhoAmI"), "--nologo",
+                    "--artifacts-path", Path.Combine(RepositoryRoot.Path, "artifacts", "tests", $"build-{flavour}"), .. args],
+                TimeSpan.FromMinutes(8));
+            return exitCode == 0 ? output : throw new InvalidOperationException($"dotnet publish {string.Join(' ', args)} failed ({exitCode}):\n{output}");
+        }
+        finally
+        {
+            OneAtATime.Release();
+        }
+    }
 }
 
 /// <summary>Runs a command to its end and returns its exit code with stdout and stderr together.</summary>

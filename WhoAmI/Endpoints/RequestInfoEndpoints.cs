@@ -47,7 +47,7 @@ public static class RequestInfoEndpoints
             text.Append(key).Append('=').Append(value).Append('\n');
         }
 
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path + request.QueryString;
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw ? raw : request.Path + request.QueryString;
         text.Append(request.Method).Append(' ').Append(target).Append(' ').Append(request.Protocol).Append("\r\n");
         foreach (var (key, values) in HeadersHostFirst(request))
         {

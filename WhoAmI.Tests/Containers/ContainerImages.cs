@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using WhoAmI.Tests.Support;
+
+namespace WhoAmI.Tests.Containers;
+
+/// <summary>
+/// The images, each built once per test run when a test first asks for it, through the commands a user runs.
+/// Needs a Docker engine and the base images in <see cref="Registry"/>: eng/start-image-mirror.sh provides both.
+/// </summary>
+public sealed class ContainerImages : IAsyncLifetime
+{
+    /// <summary>Where the base images come from; the mirror by default.</summary>
+    public static string Registry { get; } = Environment.GetEnvironmentVariable("WHOAMI_BASE_IMAGE_REGISTRY") ?? "localhost:5000";
+
+    public const string SourceUrl = "https://example.invalid/whoami-test";
+    public const string SourceRevision = "0123456789abcdef";
+
+    readonly Lazy<Task<string>> _sdk, _dockerfile, _buildKit, _buildStage, _trimmed, _archive;
+
+    public ContainerImages()
+    {
+        _sdk = new(BuildSdkImageAsync);
+        _dockerfile = new(() => BuildDockerfileAsync("whoami-test:dockerfile", []));
+        _buildKit = new(BuildWithBuildKitAsync);
+        _buildStage = new(() => BuildDockerfileAsync("whoami-test:1.0", ["--target", "build"]));
+        _trimmed = new(BuildTrimmedImageAsync);
+        _archive = new(WriteArchiveAsync);
+    }
+
+    public string? SkipReason { get; private set; }
+
+    /// <summary>Wall time of each build, for the test output.</summary>
+    public Dictionary<string, TimeSpan> BuildTimes { get; } = [];
+
+    /// <summary><c>dotnet publish WhoAmI -t:PublishContainer</c>: whoami:2.0, then tagged whoami-test:sdk.</summary>
+    public Task<string> SdkImage => _sdk.Value;
+
+    /// <summary><c>docker build -t … .</c> with the classic builder.</summary>
+    public Task<string> DockerfileImage => _dockerfile.Value;
+
+    /// <summary>The same Dockerfile built by BuildKit.</summary>
+    public Task<string> BuildKitImage => _buildKit.Value;
+
+    /// <summary><c>docker build --target build</c>: the single-stage equivalent that keeps the toolchain.</summary>
+    public Task<string> BuildStageImage => _buildStage.Value;
+
+    /// <summary>The SDK path with Native AOT turned off, as on macOS or Windows.</summary>
+    public Task<string> TrimmedImage => _trimmed.Value;
+
+    /// <summary><c>-p:ContainerArchiveOutputPath=…</c>: a tarball, no daemon involved.</summary>
+    public Task<string> ArchivePath => _archive.Value;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (await Docker.ExitCodeAsync("info") != 0)
+        {
+            SkipReason = "no Docker engine answers `docker info`; eng/start-image-mirror.sh starts one";
+            return;
+        }
+
+        if (Registry.StartsWith("localhost:", StringComparison.Ordinal) || Registry.StartsWith("127.", StringComparison.Ordinal))
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            foreach (var image in new[] { "dotnet/runtime-deps/manifests/10.0-noble-chiseled", "dotnet/sdk/manifests/10.0-noble-aot" })
+            {
+                var request = new HttpRequestMessage(HttpMethod.Head, $"http://{Registry}/v2/{image}");
+                request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+                request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+                request.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
+                try
+                {
+                    if (!(await http.SendAsync(request)).IsSuccessStatusCode)
+                    {
+                        SkipReason = $"{Registry} has no {image.Replace("/manifests/", ":")}; run eng/start-image-mirror.sh";
+                        return;
+                    }
+                }
+                catch (HttpRequestException e)
+                {
+                    SkipReason = $"no registry answers at {Registry} ({e.Message}); run eng/start-image-mirror.sh";
+                    return;
+                }
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    public void SkipUnlessAvailable() => Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
+
+    async Task<string> BuildSdkImageAsync()
+    {
+        await TimedAsync("SDK path (dotnet publish -t:PublishContainer)", () => Publish.RunAsync("container", "-t:PublishContainer",
+            $"-p:BaseImageRegistry={Registry}", $"-p:WhoAmISourceUrl={SourceUrl}", $"-p:WhoAmISourceRevision={SourceRevision}"));
+        await Docker.RunAsync("tag", "whoami:2.0", "whoami-test:sdk");
+        return "whoami-test:sdk";
+    }
+
+    async Task<string> BuildDockerfileAsync(string tag, string[] options)
+    {
+        await TimedAsync($"Dockerfile, classic builder ({tag})", () => Docker.RunAsync(
+            [.. BuildArguments(tag), .. options, RepositoryRoot.Path], new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "0" }));
+        return tag;
+    }
+
+    async Task<string> BuildWithBuildKitAsync()
+    {
+        const string tag = "whoami-test:buildkit";
+        if (await Docker.ExitCodeAsync("buildx", "version") == 0)
+        {
+            await TimedAsync("Dockerfile, BuildKit (buildx)", () => Docker.RunAsync(["buildx", .. BuildArguments(tag), "--load", RepositoryRoot.Path]));
+            return tag;
+        }
+
+        // Debian's docker.io client (20.10) still carries BuildKit itself; newer clients need the buildx plugin.
+        const string legacyClient = "/usr/bin/docker";
+        Assert.SkipUnless(File.Exists(legacyClient), "no BuildKit client: neither `docker buildx` nor Debian's docker.io client is installed");
+        await TimedAsync("Dockerfile, BuildKit", () => Docker.RunAsync(
+            [.. BuildArguments(tag), RepositoryRoot.Path], new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "1" }, legacyClient));
+        return tag;
+    }
+
+    async Task<string> BuildTrimmedImageAsync()
+    {
+        await TimedAsync("SDK path without Native AOT", () => Publish.RunAsync("trimmed", "-t:PublishContainer", "-p:WhoAmINativeAot=false",
+            $"-p:BaseImageRegistry={Registry}", "-p:ContainerRepository=whoami-test-trimmed"));
+        return "whoami-test-trimmed:2.0";
+    }
+
+    async Task<string> WriteArchiveAsync()
+    {
+        var path = Path.Combine(RepositoryRoot.Path, "artifacts", "tests", "whoami-archive.tar.gz");
+        File.Delete(path);
+        await TimedAsync("SDK path to a tarball", () => Publish.RunAsync("container", "-t:PublishContainer",
+            $"-p:BaseImageRegistry={Registry}", "-p:ContainerRepository=whoami-test-archive", $"-p:ContainerArchiveOutputPath={path}"));
+        return path;
+    }
+
+    static string[] BuildArguments(string tag) =>
+        ["build", "--pull", "--network", "host", "-t", tag, "--build-arg", $"BASE_IMAGE_REGISTRY={Registry}",
+            "--build-arg", $"SOURCE_URL={SourceUrl}", "--build-arg", $"SOURCE_REVISION={SourceRevision}"];
+
+    async Task TimedAsync(string what, Func<Task> build)
+    {
+        var clock = Stopwatch.StartNew();
+        await build();
+        lock (BuildTimes)
+        {
+            BuildTimes[what] = clock.Elapsed;
+        }
+
+        TestContext.Current.SendDiagnosticMessage($"{what}: {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ContainerCollection : ICollectionFixture<ContainerImages>
+{
+    public const string Name = "Container images";
+}

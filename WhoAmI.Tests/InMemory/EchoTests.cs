@@ -1,0 +1,42 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using WhoAmI.Tests.Support;
+
+namespace WhoAmI.Tests.InMemory;
+
+public sealed class EchoTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Echo_sends_back_text_and_binary_messages_and_closes_cleanly()
+    {
+        using var factory = new WhoAmIFactory();
+        var socket = await factory.Server.CreateWebSocketClient().ConnectAsync(new Uri(factory.Server.BaseAddress, "/echo"), Cancel);
+        var buffer = new byte[1024];
+
+        await socket.SendAsync("hello"u8.ToArray(), WebSocketMessageType.Text, true, Cancel);
+        var text = await socket.ReceiveAsync(buffer, Cancel);
+        Assert.Equal((WebSocketMessageType.Text, "hello"), (text.MessageType, Encoding.UTF8.GetString(buffer, 0, text.Count)));
+
+        await socket.SendAsync(new byte[] { 0, 1, 2, 255 }, WebSocketMessageType.Binary, true, Cancel);
+        var binary = await socket.ReceiveAsync(buffer, Cancel);
+        Assert.Equal(WebSocketMessageType.Binary, binary.MessageType);
+        Assert.Equal([0, 1, 2, 255], buffer[..binary.Count]);
+
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", Cancel);
+        Assert.Equal(WebSocketState.Closed, socket.State);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
+    [Fact]
+    public async Task Echo_without_an_upgrade_gets_400()
+    {
+        using var factory = new WhoAmIFactory();
+
+        var response = await factory.CreateClient().GetAsync("/echo", Cancel);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+}

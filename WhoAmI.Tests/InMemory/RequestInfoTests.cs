@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using WhoAmI.Tests.Support;
+
+namespace WhoAmI.Tests.InMemory;
+
+public sealed class RequestInfoTests
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Root_shows_name_host_name_addresses_remote_address_and_the_request_as_received()
+    {
+        using var factory = new WhoAmIFactory(settings: new WhoAmISettings { Name = "blue" });
+        var request = new HttpRequestMessage(HttpMethod.Post, "/?x=1") { Content = new StringContent("hello body") };
+        request.Headers.Add("X-Trace", "abc");
+
+        var response = await factory.CreateClient().SendAsync(request, Cancel);
+        var lines = (await response.Content.ReadAsStringAsync(Cancel)).Split('\n');
+
+        Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal("Name: blue", lines[0]);
+        Assert.Equal("Hostname: web-1.example.internal", lines[1]);
+        Assert.Contains("IP: 127.0.0.1", lines);
+        Assert.Contains(lines, l => l.StartsWith("RemoteAddr: ", StringComparison.Ordinal));
+        Assert.Contains("POST /?x=1 HTTP/1.1\r", lines);
+        Assert.Contains("X-Trace: abc\r", lines);
+        Assert.Equal("hello body", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Root_without_a_name_has_no_name_line()
+    {
+        using var factory = new WhoAmIFactory();
+
+        var body = await factory.CreateClient().GetStringAsync("/", Cancel);
+
+        Assert.StartsWith("Hostname: web-1.example.internal\n", body);
+    }
+
+    [Fact]
+    public async Task Api_answers_json_with_host_name_addresses_headers_url_host_method_and_remote_address()
+    {
+        using var factory = new WhoAmIFactory(settings: new WhoAmISettings { Name = "green" });
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api?q=2");
+        request.Headers.Add("X-Trace", ["a", "b"]);
+
+        var response = await factory.CreateClient().SendAsync(request, Cancel);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel));
+        var api = json.RootElement;
+
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal("web-1.example.internal", api.GetProperty("hostname").GetString());
+        Assert.Contains("127.0.0.1", api.GetProperty("ip").EnumerateArray().Select(i => i.GetString()));
+        Assert.Equal(["a", "b"], api.GetProperty("headers").GetProperty("X-Trace").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal("/api?q=2", api.GetProperty("url").GetString());
+        Assert.Equal("localhost", api.GetProperty("host").GetString());
+        Assert.Equal("GET", api.GetProperty("method").GetString());
+        Assert.Equal("green", api.GetProperty("name").GetString());
+        Assert.True(api.TryGetProperty("remoteAddr", out _));
+        Assert.False(api.TryGetProperty("environment", out _));
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/api")]
+    public async Task Env_true_is_ignored_unless_the_server_opted_in(string path)
+    {
+        using var factory = new WhoAmIFactory();
+
+        var body = await factory.CreateClient().GetStringAsync($"{path}?env=true", Cancel);
+
+        Assert.DoesNotContain("PATH=", body);
+        Assert.DoesNotContain("\"environment\"", body);
+    }
+
+    [Fact]
+    public async Task Env_true_shows_the_environment_when_the_server_opted_in()
+    {
+        using var factory = new WhoAmIFactory(settings: new WhoAmISettings { ExposeEnvironment = true });
+        var client = factory.CreateClient();
+
+        Assert.Contains("\nPATH=", await client.GetStringAsync("/?env=true", Cancel));
+        Assert.DoesNotContain("\nPATH=", await client.GetStringAsync("/", Cancel));
+        using var api = JsonDocument.Parse(await client.GetStringAsync("/api?env=true", Cancel));
+        Assert.True(api.RootElement.GetProperty("environment").TryGetProperty("PATH", out _));
+    }
+
+    [Theory]
+    [InlineData("/?wait=")]
+    [InlineData("/?wait=soon")]
+    [InlineData("/?wait=10")]
+    [InlineData("/?wait=61s")]
+    [InlineData("/?wait=2m")]
+    [InlineData("/api?wait=-1s")]
+    [InlineData("/api?wait=1s&wait=2s")]
+    public async Task An_invalid_or_too_long_wait_gets_400_with_a_reason(string url)
+    {
+        using var factory = new WhoAmIFactory();
+
+        var response = await factory.CreateClient().GetAsync(url, Cancel);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("wait: ", await response.Content.ReadAsStringAsync(Cancel));
+    }
+
+    [Theory]
+    [InlineData("/?wait=300ms", 300)]
+    [InlineData("/api?wait=0.4s", 400)]
+    public async Task Wait_delays_the_answer(string url, int milliseconds)
+    {
+        using var factory = new WhoAmIFactory();
+        var client = factory.CreateClient();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var response = await client.GetAsync(url, Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(clock.ElapsedMilliseconds >= milliseconds - 20, $"answered after {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_wait_ends_early_when_the_server_shuts_down_and_the_answer_still_goes_out()
+    {
+        using var factory = new WhoAmIFactory();
+        var client = factory.CreateClient();
+        var lifetime = (Microsoft.Extensions.Hosting.IHostApplicationLifetime)factory.Services.GetService(typeof(Microsoft.Extensions.Hosting.IHostApplicationLifetime))!;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var answer = client.GetAsync("/?wait=30s", Cancel);
+        await Task.Delay(200, Cancel);
+        lifetime.StopApplication();
+
+        Assert.Equal(HttpStatusCode.OK, (await answer).StatusCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the wait went on for {clock.Elapsed}");
+    }
+}

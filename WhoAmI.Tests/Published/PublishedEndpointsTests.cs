@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
+using WhoAmI.Tests.Support;
+
+namespace WhoAmI.Tests.Published;
+
+/// <summary>The endpoints beyond the tutorial, against the AOT binary: source-generated JSON, WebSockets,
+/// streaming and the settings all have to survive trimming.</summary>
+[Collection(PublishedCollection.Name)]
+public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
+{
+    static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    async Task<WhoAmIProcess> StartAsync(IDictionary<string, string>? environment = null, params string[] args)
+    {
+        var port = WhoAmIProcess.FreePort();
+        return await WhoAmIProcess.StartAsync([published.BinaryPath, "--port", port.ToString(), .. args], port, environment);
+    }
+
+    [Fact]
+    public async Task Root_and_api_show_the_name_set_by_flag_and_the_request()
+    {
+        await using var app = await StartAsync(null, "--name", "blue");
+
+        var text = await app.Client.GetStringAsync("/?a=1", Cancel);
+        Assert.StartsWith("Name: blue\nHostname: ", text);
+        Assert.Contains("\nIP: 127.0.0.1\n", text);
+        Assert.Contains("\nRemoteAddr: 127.0.0.1:", text);
+        Assert.Contains("\nGET /?a=1 HTTP/1.1\r\n", text);
+
+        using var api = JsonDocument.Parse(await app.Client.GetStringAsync("/api", Cancel));
+        Assert.Equal("blue", api.RootElement.GetProperty("name").GetString());
+        Assert.Equal("GET", api.RootElement.GetProperty("method").GetString());
+        Assert.StartsWith("127.0.0.1:", api.RootElement.GetProperty("remoteAddr").GetString());
+    }
+
+    [Fact]
+    public async Task Environment_is_shown_only_with_the_opt_in_variable()
+    {
+        await using (var closed = await StartAsync())
+        {
+            Assert.DoesNotContain("\nPATH=", await closed.Client.GetStringAsync("/?env=true", Cancel));
+        }
+
+        await using var open = await StartAsync(new Dictionary<string, string> { ["WHOAMI_EXPOSE_ENV"] = "true", ["WHOAMI_SECRET_FOR_TEST"] = "shown" });
+        Assert.Contains("\nWHOAMI_SECRET_FOR_TEST=shown\n", await open.Client.GetStringAsync("/?env=true", Cancel));
+    }
+
+    [Fact]
+    public async Task A_gibibyte_of_data_streams_without_the_server_holding_it_in_memory()
+    {
+        await using var app = await StartAsync();
+
+        using var response = await app.Client.GetAsync("/data?size=1&unit=gb", HttpCompletionOption.ResponseHeadersRead, Cancel);
+        Assert.Equal(1L << 30, response.Content.Headers.ContentLength);
+        await using var body = await response.Content.ReadAsStreamAsync(Cancel);
+        var buffer = new byte[1 << 16];
+        long total = 0;
+        var last = (byte)0;
+        int read;
+        while ((read = await body.ReadAsync(buffer, Cancel)) > 0)
+        {
+            total += read;
+            last = buffer[read - 1];
+        }
+
+        Assert.Equal(1L << 30, total);
+        Assert.Equal((byte)'|', last);
+        var rssKiB = ResidentKiB(app.Pid);
+        Assert.True(rssKiB < 128 * 1024, $"RSS after streaming 1 GiB is {rssKiB} KiB");
+    }
+
+    [Fact]
+    public async Task Echo_works_over_a_real_websocket()
+    {
+        await using var app = await StartAsync();
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{app.BaseAddress.Port}/echo"), Cancel);
+
+        await socket.SendAsync("ping"u8.ToArray(), WebSocketMessageType.Text, true, Cancel);
+        var buffer = new byte[64];
+        var frame = await socket.ReceiveAsync(buffer, Cancel);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, Cancel);
+
+        Assert.Equal("ping", System.Text.Encoding.UTF8.GetString(buffer, 0, frame.Count));
+        Assert.Equal(WebSocketState.Closed, socket.State);
+    }
+
+    [Fact]
+    public async Task Probe_mode_exits_0_while_healthy_and_1_after_health_is_set_to_500()
+    {
+        await using var app = await StartAsync();
+        var port = app.BaseAddress.Port.ToString();
+
+        Assert.Equal(0, (await Run.ProcessAsync(published.BinaryPath, ["--probe", "--port", port], TimeSpan.FromSeconds(20))).ExitCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.PostAsync("/health", new StringContent("500"), Cancel)).StatusCode);
+        Assert.Equal(1, (await Run.ProcessAsync(published.BinaryPath, ["--probe", "--port", port], TimeSpan.FromSeconds(20))).ExitCode);
+    }
+
+    [Fact]
+    public async Task Probe_mode_exits_1_when_nothing_listens()
+    {
+        var port = WhoAmIProcess.FreePort().ToString();
+
+        Assert.Equal(1, (await Run.ProcessAsync(published.BinaryPath, ["--probe", "--port", port], TimeSpan.FromSeconds(20))).ExitCode);
+    }
+
+    [Fact]
+    public async Task Verbose_writes_one_access_log_line_per_request()
+    {
+        await using var app = await StartAsync(null, "--verbose");
+
+        await app.Client.GetStringAsync("/whoami?from=test", Cancel);
+        await app.Client.GetAsync("/missing", Cancel);
+        await Task.Delay(200, Cancel);
+
+        Assert.Contains("\"GET /whoami?from=test HTTP/1.1\" 200", app.Output);
+        Assert.Contains("\"GET /missing HTTP/1.1\" 404", app.Output);
+    }
+
+    static long ResidentKiB(int pid) =>
+        long.Parse(File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+}

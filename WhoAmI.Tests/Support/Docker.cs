@@ -1,0 +1,86 @@
+using System.Net;
+using System.Text.Json;
+
+namespace WhoAmI.Tests.Support;
+
+/// <summary>The Docker CLI, as a user types it. Containers publish their port on 127.0.0.1 only.</summary>
+public static class Docker
+{
+    public static async Task<string> RunAsync(params string[] args) => await RunAsync(args, null);
+
+    public static async Task<string> RunAsync(string[] args, IDictionary<string, string?>? environment, string fileName = "docker")
+    {
+        var (exitCode, output) = await Run.ProcessAsync(fileName, args, TimeSpan.FromMinutes(10), environment);
+        return exitCode == 0 ? output.Trim() : throw new DockerException(exitCode, $"{fileName} {string.Join(' ', args)} failed ({exitCode}):\n{output}");
+    }
+
+    public static async Task<int> ExitCodeAsync(params string[] args) =>
+        (await Run.ProcessAsync("docker", args, TimeSpan.FromMinutes(2))).ExitCode;
+
+    /// <summary>The image's config (<c>docker image inspect</c>), and its size in bytes.</summary>
+    public static async Task<(JsonElement Config, long Size)> InspectImageAsync(string image)
+    {
+        using var json = JsonDocument.Parse(await RunAsync("image", "inspect", image));
+        var root = json.RootElement[0];
+        return (root.GetProperty("Config").Clone(), root.GetProperty("Size").GetInt64());
+    }
+
+    /// <summary>Starts <paramref name="image"/> detached with a host name and its port 8080 published on loopback.</summary>
+    public static async Task<RunningContainer> StartAsync(string image, string hostName = "web-1.example.internal", params string[] options)
+    {
+        var name = $"whoami-test-{Guid.NewGuid():N}"[..24];
+        await RunAsync(["run", "-d", "--name", name, "--hostname", hostName, "-p", "127.0.0.1::8080", .. options, image]);
+        var container = new RunningContainer(name);
+        try
+        {
+            var published = await RunAsync("port", name, "8080/tcp");
+            container.BaseAddress = new Uri($"http://{published.Split('\n')[0].Trim()}");
+            await container.WaitUntilAnsweringAsync();
+            return container;
+        }
+        catch
+        {
+            await container.DisposeAsync();
+            throw;
+        }
+    }
+}
+
+public sealed class DockerException(int exitCode, string message) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>A container started by a test; removed when disposed.</summary>
+public sealed class RunningContainer(string name) : IAsyncDisposable
+{
+    public string Name { get; } = name;
+
+    public Uri BaseAddress { get; set; } = new("http://127.0.0.1");
+
+    public HttpClient Client => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    public async Task WaitUntilAnsweringAsync()
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(1) };
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            try
+            {
+                if ((await client.GetAsync("/whoami")).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"{Name} did not answer on {BaseAddress}:\n{await Docker.RunAsync("logs", Name)}");
+    }
+
+    public async ValueTask DisposeAsync() => await Run.ProcessAsync("docker", ["rm", "-f", Name], TimeSpan.FromMinutes(1));
+}
