@@ -16,6 +16,23 @@ public static class KestrelLimits
     /// <summary>The largest body any endpoint reads (<c>/</c> echoes it, <c>/health</c> takes a code).</summary>
     public const long MaxRequestBodySize = 64 * 1024;
 
+    /// <summary>
+    /// Kestrel enforces the body limit only on a body that is read; most endpoints read none. A declared
+    /// Content-Length over the limit gets 413 from every endpoint alike.
+    /// </summary>
+    public static IApplicationBuilder UseDeclaredBodyLimit(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            if (context.Request.ContentLength > MaxRequestBodySize)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                context.Response.Headers.Connection = "close";
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
+
     public static void Apply(KestrelServerOptions options)
     {
         options.AddServerHeader = false;

@@ -48,6 +48,7 @@ if (settings.Verbose)
     app.UseAccessLog();
 }
 
+app.UseDeclaredBodyLimit();
 app.UseRouting();
 app.UseExactPaths();
 app.UseWebSockets();

@@ -95,8 +95,8 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
         var port = WhoAmIProcess.FreePort();
         await using var app = await StartAsync(port);
 
-        Assert.Contains($"Now listening on: http://127.0.0.1:{port}", app.Output);
-        Assert.Contains("Application started", app.Output);
+        Assert.Contains($"Now listening on: http://127.0.0.1:{port}", await app.WaitForOutputAsync("Now listening on"));
+        Assert.Contains("Application started", await app.WaitForOutputAsync("Application started"));
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
         Assert.SkipWhen(IsListening(8080), "something else already listens on port 8080");
         await using var app = await WhoAmIProcess.StartAsync([published.BinaryPath], 8080);
 
-        Assert.Contains("Now listening on: http://[::]:8080", app.Output);
+        Assert.Contains("Now listening on: http://[::]:8080", await app.WaitForOutputAsync("Now listening on"));
     }
 
     [Theory]

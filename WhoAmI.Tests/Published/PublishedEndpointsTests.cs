@@ -113,10 +113,9 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
 
         await app.Client.GetStringAsync("/whoami?from=test", Cancel);
         await app.Client.GetAsync("/missing", Cancel);
-        await Task.Delay(200, Cancel);
 
-        Assert.Contains("\"GET /whoami?from=test HTTP/1.1\" 200", app.Output);
-        Assert.Contains("\"GET /missing HTTP/1.1\" 404", app.Output);
+        Assert.Contains("\"GET /whoami?from=test HTTP/1.1\" 200", await app.WaitForOutputAsync("/whoami?from=test"));
+        Assert.Contains("\"GET /missing HTTP/1.1\" 404", await app.WaitForOutputAsync("/missing"));
     }
 
     static long ResidentKiB(int pid) =>

@@ -95,6 +95,18 @@ public sealed partial class WhoAmIProcess : IAsyncDisposable
         throw new TimeoutException($"WhoAmI did not answer on port {port} within 20 s:\n{process.Output}");
     }
 
+    /// <summary>Waits up to 10 s for <paramref name="text"/> in the output (the console logger writes on its own
+    /// thread, so a line may arrive after the answer that followed it); returns the output either way.</summary>
+    public async Task<string> WaitForOutputAsync(string text)
+    {
+        for (var attempt = 0; attempt < 200 && !Output.Contains(text, StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(50);
+        }
+
+        return Output;
+    }
+
     /// <summary>Sends <paramref name="signal"/> (SIGTERM by default) and waits for the exit code.</summary>
     public async Task<int> SignalAndWaitAsync(int signal = Signals.Term, TimeSpan? timeout = null)
     {

@@ -1,0 +1,3 @@
+module whoami-go-reference
+
+go 1.19
