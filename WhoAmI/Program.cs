@@ -1,6 +1,5 @@
 using WhoAmI;
 using WhoAmI.Endpoints;
-using WhoAmI.Payloads;
 
 WhoAmISettings settings;
 try
@@ -36,7 +35,6 @@ if (settings.ListenPort(builder.Configuration["urls"] is { Length: > 0 } || buil
 
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = KestrelLimits.ShutdownTimeout);
 builder.Services.AddRoutingCore();
-builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, WhoAmIJsonContext.Default));
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton<IHostNameSource, KernelHostName>();
 builder.Services.AddSingleton<HealthState>();

@@ -17,7 +17,8 @@ public static class DataEndpoints
 
     public static IEndpointRouteBuilder MapData(this IEndpointRouteBuilder app)
     {
-        app.MapMethods("/data", [HttpMethods.Get, HttpMethods.Head], Data);
+        var settings = app.ServiceProvider.GetRequiredService<WhoAmISettings>();
+        app.MapMethods("/data", [HttpMethods.Get, HttpMethods.Head], context => Data(context, settings));
         app.MapMethods("/bench", [HttpMethods.Get, HttpMethods.Head], Bench);
         return app;
     }

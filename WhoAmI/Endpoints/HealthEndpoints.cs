@@ -8,16 +8,18 @@ public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapMethods("/health", [HttpMethods.Get, HttpMethods.Head], GetHealth);
-        app.MapPost("/health", SetHealth);
+        var health = app.ServiceProvider.GetRequiredService<HealthState>();
+        app.MapMethods("/health", [HttpMethods.Get, HttpMethods.Head], context => GetHealth(context, health));
+        app.MapPost("/health", context => SetHealth(context, health));
         return app;
     }
 
     /// <summary>The current code, empty body: 200 by default, 503 once shutdown has begun.</summary>
-    static void GetHealth(HttpContext context, HealthState health)
+    static Task GetHealth(HttpContext context, HealthState health)
     {
         context.Response.StatusCode = health.StatusCode;
         context.Response.ContentLength = 0;
+        return Task.CompletedTask;
     }
 
     /// <summary>Sets the code from a body holding one integer, 200 to 599; anything else is refused, code unchanged.</summary>

@@ -15,8 +15,11 @@ public static class RequestInfoEndpoints
 
     public static IEndpointRouteBuilder MapRequestInfo(this IEndpointRouteBuilder app)
     {
-        app.Map("/", RequestAsText);
-        app.Map("/api", RequestAsJson);
+        var hostName = app.ServiceProvider.GetRequiredService<IHostNameSource>();
+        var settings = app.ServiceProvider.GetRequiredService<WhoAmISettings>();
+        var lifetime = app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>();
+        app.Map("/", context => RequestAsText(context, hostName, settings, lifetime));
+        app.Map("/api", context => RequestAsJson(context, hostName, settings, lifetime));
         return app;
     }
 
@@ -71,11 +74,11 @@ public static class RequestInfoEndpoints
     }
 
     /// <summary>The same facts as JSON, produced by the source-generated <see cref="WhoAmIJsonContext"/>.</summary>
-    static async Task<IResult> RequestAsJson(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, IHostApplicationLifetime lifetime)
+    static async Task RequestAsJson(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, IHostApplicationLifetime lifetime)
     {
         if (!await WaitAsAskedAsync(context, lifetime))
         {
-            return Results.Empty;
+            return;
         }
 
         var request = context.Request;
@@ -85,7 +88,7 @@ public static class RequestInfoEndpoints
             headers[key] = values.ToArray()!;
         }
 
-        return TypedResults.Json(new ApiInfo(
+        await context.Response.WriteAsJsonAsync(new ApiInfo(
             Hostname: hostName.GetHostName() ?? "unknown",
             Ip: NetworkAddresses.All(),
             Headers: headers,
@@ -94,7 +97,7 @@ public static class RequestInfoEndpoints
             Method: request.Method,
             Name: settings.Name,
             RemoteAddr: NetworkAddresses.RemoteAddress(context.Connection),
-            Environment: Environment(context, settings)), WhoAmIJsonContext.Default.ApiInfo);
+            Environment: Environment(context, settings)), WhoAmIJsonContext.Default.ApiInfo, cancellationToken: context.RequestAborted);
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ public static class WhoamiEndpoints
 {
     public static IEndpointRouteBuilder MapWhoami(this IEndpointRouteBuilder app)
     {
-        app.MapMethods("/whoami", [HttpMethods.Get, HttpMethods.Head], Whoami);
+        var hostName = app.ServiceProvider.GetRequiredService<IHostNameSource>();
+        app.MapMethods("/whoami", [HttpMethods.Get, HttpMethods.Head], context => Whoami(context, hostName));
         return app;
     }
 
