@@ -91,12 +91,12 @@ public sealed class BadInputTests(PublishedWhoAmI published)
     {
         await using var app = await StartAsync();
         await app.Client.GetStringAsync("/whoami", Cancel);
-        var idleFds = Descriptors(app.Pid);
+        var idleFds = app.Descriptors;
 
         await OpenAndDropAsync(app.BaseAddress.Port, 3_000);
-        var (warmFds, warmRss) = await SettledAsync(app.Pid, idleFds);
+        var (warmFds, warmRss) = await SettledAsync(app, idleFds);
         await OpenAndDropAsync(app.BaseAddress.Port, 3_000);
-        var (fds, rss) = await SettledAsync(app.Pid, idleFds);
+        var (fds, rss) = await SettledAsync(app, idleFds);
 
         TestContext.Current.SendDiagnosticMessage($"dropped connections: fds idle {idleFds}, after 3,000 {warmFds}, after 6,000 {fds}; RSS after 3,000 {warmRss} KiB, after 6,000 {rss} KiB");
         Assert.True(fds <= idleFds + 2, $"file descriptors: idle {idleFds}, after 6,000 dropped connections {fds}");
@@ -121,19 +121,16 @@ public sealed class BadInputTests(PublishedWhoAmI published)
     }
 
     /// <summary>Descriptors and RSS once the server has closed its side of the dropped connections (at most 5 s).</summary>
-    static async Task<(int Fds, long RssKiB)> SettledAsync(int pid, int idleFds)
+    static async Task<(int Fds, long RssKiB)> SettledAsync(WhoAmIProcess app, int idleFds)
     {
-        for (var wait = 0; wait < 50 && Descriptors(pid) > idleFds + 2; wait++)
+        for (var wait = 0; wait < 50 && app.Descriptors > idleFds + 2; wait++)
         {
             await Task.Delay(100, Cancel);
         }
 
         await Task.Delay(500, Cancel);
-        return (Descriptors(pid), ResidentKiB(pid));
+        return (app.Descriptors, app.ResidentKiB);
     }
 
-    static int Descriptors(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
 
-    static long ResidentKiB(int pid) =>
-        long.Parse(File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 }

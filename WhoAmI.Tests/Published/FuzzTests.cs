@@ -46,7 +46,7 @@ public sealed class FuzzTests(PublishedWhoAmI published)
 
         var port = WhoAmIProcess.FreePort();
         await using var app = await WhoAmIProcess.StartAsync([published.BinaryPath, "--port", port.ToString()], port);
-        var idleRss = ResidentKiB(app.Pid);
+        var idleRss = app.ResidentKiB;
         var random = new Random(seed);
         var requests = Enumerable.Range(0, count).Select(_ => Mutate(random)).ToArray();
         var statuses = new int[count];
@@ -62,7 +62,7 @@ public sealed class FuzzTests(PublishedWhoAmI published)
                 if (i % 1000 == 0)
                 {
                     Assert.False(app.HasExited, $"the server died during request {i} ({replay}):\n{app.Output}");
-                    peakRss = Math.Max(peakRss, ResidentKiB(app.Pid));
+                    peakRss = Math.Max(peakRss, app.ResidentKiB);
                 }
             }
         })));
@@ -134,6 +134,4 @@ public sealed class FuzzTests(PublishedWhoAmI published)
     static string Escape(byte[] request) =>
         string.Concat(request.Take(300).Select(b => b is >= 0x20 and < 0x7F ? ((char)b).ToString() : $"\\x{b:x2}"));
 
-    static long ResidentKiB(int pid) =>
-        long.Parse(File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 }

@@ -67,7 +67,7 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
 
         Assert.Equal(1L << 30, total);
         Assert.Equal((byte)'|', last);
-        var rssKiB = ResidentKiB(app.Pid);
+        var rssKiB = app.ResidentKiB;
         Assert.True(rssKiB < 128 * 1024, $"RSS after streaming 1 GiB is {rssKiB} KiB");
     }
 
@@ -118,6 +118,4 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
         Assert.Contains("\"GET /missing HTTP/1.1\" 404", await app.WaitForOutputAsync("/missing"));
     }
 
-    static long ResidentKiB(int pid) =>
-        long.Parse(File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 }

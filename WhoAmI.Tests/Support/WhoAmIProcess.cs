@@ -31,6 +31,13 @@ public sealed partial class WhoAmIProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Resident memory, from /proc/PID/status.</summary>
+    public long ResidentKiB =>
+        long.Parse(File.ReadAllLines($"/proc/{Pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+
+    /// <summary>Open file descriptors, from /proc/PID/fd.</summary>
+    public int Descriptors => Directory.GetFiles($"/proc/{Pid}/fd").Length;
+
     public string Output
     {
         get
