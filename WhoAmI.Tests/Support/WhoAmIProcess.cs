@@ -35,6 +35,10 @@ public sealed partial class WhoAmIProcess : IAsyncDisposable
     public long ResidentKiB =>
         long.Parse(File.ReadAllLines($"/proc/{Pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 
+    /// <summary>Threads, from /proc/PID/status.</summary>
+    public int Threads =>
+        int.Parse(File.ReadAllLines($"/proc/{Pid}/status").First(l => l.StartsWith("Threads:")).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1].Trim());
+
     /// <summary>Open file descriptors, from /proc/PID/fd.</summary>
     public int Descriptors => Directory.GetFiles($"/proc/{Pid}/fd").Length;
 
