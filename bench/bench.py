@@ -231,31 +231,51 @@ def ratio(a, b):
 
 
 def svg_chart(rows):
-    """Horizontal bars of the ratios WhoAmI / Go, a line at 1 (parity), a tick at each target."""
-    width, bar_left, scale, row_height = 720, 250, 180, 28
+    """Horizontal bars of the ratios WhoAmI / Go, a line at 1 (parity), a dashed tick at each target.
+    Green: target met; red: missed; grey: no target. Bars past 3 are cut at 3 and say so."""
+    width, bar_left, row_height, cap = 720, 250, 28, 3.0
+    scale = (width - bar_left - 110) / cap
     height = 40 + row_height * len(rows)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
              f'<text x="10" y="20" font-size="14">WhoAmI / Go, same run (lower is better unless marked ↑)</text>']
     for i, (label, value, target, higher_better) in enumerate(rows):
         y = 34 + i * row_height
-        met = target is None or (value >= target if higher_better else value <= target)
-        colour = "#3a7d44" if met else "#c0392b"
+        met = None if target is None else (value >= target if higher_better else value <= target)
+        colour = {None: "#999999", True: "#3a7d44", False: "#c0392b"}[met]
+        length = min(value, cap) * scale
         parts.append(f'<text x="10" y="{y + 14}">{label}{" ↑" if higher_better else ""}</text>')
-        parts.append(f'<rect x="{bar_left}" y="{y}" width="{min(value, 3) * scale:.1f}" height="18" fill="{colour}"/>')
-        parts.append(f'<text x="{bar_left + min(value, 3) * scale + 4:.1f}" y="{y + 14}">{value:.2f}</text>')
+        parts.append(f'<rect x="{bar_left}" y="{y}" width="{length:.1f}" height="18" fill="{colour}"/>')
+        parts.append(f'<text x="{bar_left + length + 4:.1f}" y="{y + 14}">{value:.2f}{" (cut at 3)" if value > cap else ""}</text>')
         if target is not None:
             x = bar_left + target * scale
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y - 2}" y2="{y + 20}" stroke="black" stroke-dasharray="3,2"/>')
     x = bar_left + scale
-    parts.append(f'<line x1="{x}" x2="{x}" y1="28" y2="{height - 4}" stroke="#888"/>')
+    parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="28" y2="{height - 4}" stroke="#888"/>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def chart_from_table(markdown):
+    """The chart's rows read back from the ratio table that a full run wrote (for --chart-only)."""
+    rows = []
+    for line in markdown.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 6 or not cells[3].replace(".", "", 1).isdigit():
+            continue
+        target = float(cells[4][2:]) if cells[4][:1] in "≤≥" and cells[4] else None
+        rows.append((cells[0].split(" (")[0], float(cells[3]), target, cells[4].startswith("≥")))
+    return rows
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="a few seconds: process figures only, no targets enforced")
+    parser.add_argument("--chart-only", action="store_true", help="redraw docs/benchmarks.svg from docs/benchmarks.md")
     options = parser.parse_args()
+    if options.chart_only:
+        docs = ROOT / "docs"
+        docs.joinpath("benchmarks.svg").write_text(svg_chart(chart_from_table(docs.joinpath("benchmarks.md").read_text())))
+        return 0
     smoke = options.smoke
     OUT.mkdir(parents=True, exist_ok=True)
 
