@@ -11,12 +11,6 @@ public sealed class BadInputTests(PublishedWhoAmI published)
 {
     static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
-    async Task<WhoAmIProcess> StartAsync()
-    {
-        var port = WhoAmIProcess.FreePort();
-        return await WhoAmIProcess.StartAsync([published.BinaryPath, "--port", port.ToString()], port);
-    }
-
     public static TheoryData<string, string, int> BadRequests => new()
     {
         { "request line too long", $"GET /whoami?{new string('a', 9000)} HTTP/1.1\r\nHost: x\r\n\r\n", 414 },
@@ -38,7 +32,7 @@ public sealed class BadInputTests(PublishedWhoAmI published)
     [MemberData(nameof(BadRequests))]
     public async Task Bad_input_gets_its_status_and_the_server_keeps_serving(string what, string request, int status)
     {
-        await using var app = await StartAsync();
+        await using var app = await published.StartOnFreePortAsync();
 
         var (response, _) = await RawHttp.SendAsync(app.BaseAddress.Port, request);
 
@@ -49,7 +43,7 @@ public sealed class BadInputTests(PublishedWhoAmI published)
     [Fact]
     public async Task Headers_trickled_slower_than_the_timeout_get_the_connection_closed()
     {
-        await using var app = await StartAsync();
+        await using var app = await published.StartOnFreePortAsync();
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, app.BaseAddress.Port, Cancel);
         await socket.SendAsync("GET /whoami HTTP/1.1\r\nHost: x\r\n"u8.ToArray(), SocketFlags.None, Cancel);

@@ -21,9 +21,7 @@ public sealed class ConnectionChurnTests(PublishedWhoAmI published)
     public async Task Thousands_of_connections_dropped_without_a_request_leak_neither_descriptors_nor_memory()
     {
         // A 1 MiB gen0 budget makes the GC collect often, so that RSS shows what is kept, not what awaits collection.
-        var port = WhoAmIProcess.FreePort();
-        await using var app = await WhoAmIProcess.StartAsync([published.BinaryPath, "--port", port.ToString()], port,
-            new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x100000" });
+        await using var app = await published.StartOnFreePortAsync(new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x100000" });
         await app.Client.GetStringAsync("/whoami", Cancel);
         var (idleFds, idleRss) = (app.Descriptors, app.ResidentKiB);
 
@@ -54,21 +52,23 @@ public sealed class ConnectionChurnTests(PublishedWhoAmI published)
             }
 
             sockets.ForEach(s => s.Close(0));
-            for (var wait = 0; wait < 50 && app.Descriptors > idleFds + 2; wait++)
-            {
-                await Task.Delay(100, Cancel);
-            }
+            await WaitForDescriptorsAsync(app, idleFds);
         }
     }
 
-    /// <summary>Descriptors and RSS once the server has closed its side of the dropped connections (at most 5 s).</summary>
-    static async Task<(int Fds, long RssKiB)> SettledAsync(WhoAmIProcess app, int idleFds)
+    /// <summary>Waits (at most 5 s) until the server has closed its side of the dropped connections.</summary>
+    static async Task WaitForDescriptorsAsync(WhoAmIProcess app, int idleFds)
     {
         for (var wait = 0; wait < 50 && app.Descriptors > idleFds + 2; wait++)
         {
             await Task.Delay(100, Cancel);
         }
+    }
 
+    /// <summary>Descriptors and RSS once the server has closed its side of the dropped connections.</summary>
+    static async Task<(int Fds, long RssKiB)> SettledAsync(WhoAmIProcess app, int idleFds)
+    {
+        await WaitForDescriptorsAsync(app, idleFds);
         await Task.Delay(500, Cancel);
         return (app.Descriptors, app.ResidentKiB);
     }

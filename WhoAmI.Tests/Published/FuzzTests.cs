@@ -44,8 +44,8 @@ public sealed class FuzzTests(PublishedWhoAmI published)
         TestContext.Current.TestOutputHelper?.WriteLine($"fuzz: {replay}");
         Console.WriteLine($"fuzz: {replay}");
 
-        var port = WhoAmIProcess.FreePort();
-        await using var app = await WhoAmIProcess.StartAsync([published.BinaryPath, "--port", port.ToString()], port);
+        await using var app = await published.StartOnFreePortAsync();
+        var port = app.BaseAddress.Port;
         var idleRss = app.ResidentKiB;
         var random = new Random(seed);
         var requests = Enumerable.Range(0, count).Select(_ => Mutate(random)).ToArray();

@@ -20,6 +20,13 @@ public sealed class PublishedWhoAmI : IAsyncLifetime
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Starts the binary with <c>--port</c> on a free loopback port, plus <paramref name="args"/>.</summary>
+    public async Task<WhoAmIProcess> StartOnFreePortAsync(IDictionary<string, string>? environment = null, params string[] args)
+    {
+        var port = WhoAmIProcess.FreePort();
+        return await WhoAmIProcess.StartAsync([BinaryPath, "--port", port.ToString(), .. args], port, environment);
+    }
 }
 
 [CollectionDefinition(Name)]
