@@ -134,9 +134,7 @@ public sealed class ContainerTests(ContainerImages images)
     public async Task Docker_stop_lets_a_request_in_flight_complete()
     {
         await using var container = await Docker.StartAsync(await ImageAsync(i => i.DockerfileImage));
-        using var client = container.Client;
-
-        var inFlight = client.GetAsync("/api?wait=3s", Cancel);
+        var inFlight = container.Client.GetAsync("/api?wait=3s", Cancel);
         await Task.Delay(500, Cancel);
         await Docker.RunAsync("stop", container.Name);
 

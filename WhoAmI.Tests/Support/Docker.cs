@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 
 namespace WhoAmI.Tests.Support;
@@ -34,8 +33,12 @@ public static class Docker
         try
         {
             var published = await RunAsync("port", name, "8080/tcp");
-            container.BaseAddress = new Uri($"http://{published.Split('\n')[0].Trim()}");
-            await container.WaitUntilAnsweringAsync();
+            container.Client.BaseAddress = new Uri($"http://{published.Split('\n')[0].Trim()}");
+            if (!await Answering.WaitForWhoamiAsync(container.Client.BaseAddress, TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException($"{name} did not answer on {container.Client.BaseAddress}:\n{await RunAsync("logs", name)}");
+            }
+
             return container;
         }
         catch
@@ -51,36 +54,16 @@ public sealed class DockerException(int exitCode, string message) : Exception(me
     public int ExitCode { get; } = exitCode;
 }
 
-/// <summary>A container started by a test; removed when disposed.</summary>
+/// <summary>A container started by a test, with a client for its published port; removed when disposed.</summary>
 public sealed class RunningContainer(string name) : IAsyncDisposable
 {
     public string Name { get; } = name;
 
-    public Uri BaseAddress { get; set; } = new("http://127.0.0.1");
+    public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    public HttpClient Client => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-
-    public async Task WaitUntilAnsweringAsync()
+    public async ValueTask DisposeAsync()
     {
-        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(1) };
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            try
-            {
-                if ((await client.GetAsync("/whoami")).StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"{Name} did not answer on {BaseAddress}:\n{await Docker.RunAsync("logs", Name)}");
+        Client.Dispose();
+        await Run.ProcessAsync("docker", ["rm", "-f", Name], TimeSpan.FromMinutes(1));
     }
-
-    public async ValueTask DisposeAsync() => await Run.ProcessAsync("docker", ["rm", "-f", Name], TimeSpan.FromMinutes(1));
 }

@@ -76,30 +76,14 @@ public sealed partial class WhoAmIProcess : IAsyncDisposable
         }
 
         var process = new WhoAmIProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
+        if (await Answering.WaitForWhoamiAsync(process.BaseAddress, TimeSpan.FromSeconds(20), () => process.HasExited))
         {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"WhoAmI exited with {process._process.ExitCode} before answering:\n{process.Output}");
-            }
+            return process;
+        }
 
-            try
-            {
-                using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
-                if ((await probe.GetAsync(new Uri(process.BaseAddress, "/whoami"))).IsSuccessStatusCode)
-                {
-                    return process;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(20);
+        if (process.HasExited)
+        {
+            throw new InvalidOperationException($"WhoAmI exited with {process._process.ExitCode} before answering:\n{process.Output}");
         }
 
         await process.DisposeAsync();

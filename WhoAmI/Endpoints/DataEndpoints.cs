@@ -24,13 +24,7 @@ public static class DataEndpoints
     }
 
     /// <summary><c>1</c>, as cheap as the server can make it.</summary>
-    static Task Bench(HttpContext context)
-    {
-        var response = context.Response;
-        response.ContentType = PlainText.ContentType;
-        response.ContentLength = One.Length;
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(One).AsTask();
-    }
+    static Task Bench(HttpContext context) => PlainText.WriteAsync(context, One);
 
     /// <summary><c>size</c> units (default 1) of <c>unit</c> (bytes, kb, mb or gb; 1024-based), streamed in 64 KiB
     /// chunks; <c>attachment=true</c> makes it a download, with single byte ranges.</summary>

@@ -7,12 +7,15 @@ static class PlainText
 {
     public const string ContentType = "text/plain; charset=utf-8";
 
-    public static Task WriteAsync(HttpContext context, string text, int statusCode = StatusCodes.Status200OK)
+    public static Task WriteAsync(HttpContext context, string text, int statusCode = StatusCodes.Status200OK) =>
+        WriteAsync(context, Encoding.UTF8.GetBytes(text), statusCode);
+
+    /// <summary>The same for a body already encoded, such as a constant.</summary>
+    public static Task WriteAsync(HttpContext context, ReadOnlyMemory<byte> body, int statusCode = StatusCodes.Status200OK)
     {
         var response = context.Response;
         response.StatusCode = statusCode;
         response.ContentType = ContentType;
-        var body = Encoding.UTF8.GetBytes(text);
         response.ContentLength = body.Length;
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body).AsTask();
     }
