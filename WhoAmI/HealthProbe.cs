@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -11,16 +10,16 @@ namespace WhoAmI;
 /// </summary>
 static class HealthProbe
 {
-    public static async Task<int> RunAsync(WhoAmISettings settings)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, Func<string, string?> environment)
     {
-        var port = settings.Port
-            ?? (int.TryParse(Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS")?.Split(',', ';')[0], out var p) ? p : WhoAmISettings.DefaultPort);
+        var settings = WhoAmISettings.Parse([.. ServerArguments(), .. args], environment);
+        var (_, endPoint) = ListenAddress.From(settings, environment).Local;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         try
         {
-            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), timeout.Token);
-            var request = Encoding.ASCII.GetBytes($"GET /health HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n");
+            using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(endPoint, timeout.Token);
+            var request = Encoding.ASCII.GetBytes($"GET /health HTTP/1.1\r\nHost: localhost:{endPoint.Port}\r\nConnection: close\r\n\r\n");
             await socket.SendAsync(request, SocketFlags.None, timeout.Token);
             var buffer = new byte[64];
             var length = 0;
@@ -37,8 +36,28 @@ static class HealthProbe
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
-            Console.Out.WriteLine($"unhealthy: {e.Message}");
+            Console.Out.WriteLine($"unhealthy: {endPoint}: {e.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// The server's own flags when it is PID 1 (in a container), read back from <c>/proc/1/cmdline</c>: a
+    /// HEALTHCHECK starts the probe with none of them, and shares only the environment. The probe's own flags
+    /// come after these, so they win.
+    /// </summary>
+    static string[] ServerArguments()
+    {
+        try
+        {
+            var command = File.ReadAllText("/proc/1/cmdline").TrimEnd('\0').Split('\0');
+            var isThisProgram = Environment.ProcessId != 1
+                && string.Equals(Path.GetFileName(command[0]), Path.GetFileName(Environment.ProcessPath), StringComparison.Ordinal);
+            return isThisProgram ? command[1..] : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
         }
     }
 }

@@ -5,7 +5,7 @@ namespace WhoAmI;
 
 /// <summary>
 /// Every flag and environment variable the service reads, parsed once at start. Flags win over environment
-/// variables; <c>--urls</c> is handed to ASP.NET Core untouched (see <see cref="ListenPort"/> for precedence).
+/// variables; where the service listens is worked out from these by <see cref="ListenAddress"/>.
 /// </summary>
 public sealed record WhoAmISettings
 {
@@ -17,6 +17,9 @@ public sealed record WhoAmISettings
 
     /// <summary>Port from <c>--port</c> or <c>WHOAMI_PORT_NUMBER</c>; null when neither was given.</summary>
     public int? Port { get; init; }
+
+    /// <summary>ASP.NET Core's own <c>--urls</c>, ';'-separated; null when not given.</summary>
+    public string? Urls { get; init; }
 
     /// <summary>One access-log line per request.</summary>
     public bool Verbose { get; init; }
@@ -32,13 +35,8 @@ public sealed record WhoAmISettings
 
     public bool Help { get; init; }
 
-    /// <summary>Arguments that belong to ASP.NET Core itself (<c>--urls</c>), passed on as given.</summary>
+    /// <summary>Arguments that belong to the host itself (the test host sets them), passed on as given.</summary>
     public IReadOnlyList<string> HostArgs { get; init; } = [];
-
-    /// <summary>The port the service binds when no <c>--urls</c> was given: explicit port, else the standard
-    /// ASP.NET Core settings when present (<paramref name="aspNetCoreConfigured"/>), else 8080.</summary>
-    public int? ListenPort(bool aspNetCoreConfigured) =>
-        HostArgs.Contains("--urls", StringComparer.OrdinalIgnoreCase) ? null : Port ?? (aspNetCoreConfigured ? null : DefaultPort);
 
     /// <summary>One row per setting: the flag, its environment variable, its default and its meaning. The
     /// README's settings table mirrors these rows.</summary>
@@ -48,6 +46,8 @@ public sealed record WhoAmISettings
             (s, v) => s with { Name = v }),
         new("--port", "WHOAMI_PORT_NUMBER", "8080", "Port to listen on, all interfaces (see precedence in the README)",
             (s, v) => s with { Port = ParsePort(v) }),
+        new("--urls", null, "", "ASP.NET Core listen URLs, ';'-separated, e.g. http://127.0.0.1:9000 (wins over --port)",
+            (s, v) => s with { Urls = ListenAddress.Validate(v) }),
         new("--verbose", "WHOAMI_VERBOSE", "false", "Write one access-log line per request",
             (s, v) => s with { Verbose = ParseBool(v) }, IsSwitch: true),
         new("--expose-env", "WHOAMI_EXPOSE_ENV", "false", "Allow env=true on / and /api to show the environment",
@@ -60,8 +60,8 @@ public sealed record WhoAmISettings
             (s, v) => s with { Help = ParseBool(v) }, IsSwitch: true),
     ];
 
-    /// <summary>Flags ASP.NET Core reads itself; they are passed on to it (the test host sets the last three).</summary>
-    static readonly string[] HostFlags = ["--urls", "--environment", "--contentRoot", "--applicationName"];
+    /// <summary>Flags the host reads itself; WebApplicationFactory passes them, and they are handed on as given.</summary>
+    static readonly string[] HostFlags = ["--environment", "--contentRoot", "--applicationName"];
 
     public static WhoAmISettings Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
@@ -114,7 +114,6 @@ public sealed record WhoAmISettings
             }
 
             return text
-                .AppendLine($"  {"--urls <urls>",-26}ASP.NET Core listen URLs, e.g. http://127.0.0.1:9000 (wins over --port)")
                 .AppendLine()
                 .AppendLine("Also honoured: ASPNETCORE_URLS and ASPNETCORE_HTTP_PORTS when no --port or WHOAMI_PORT_NUMBER is given.")
                 .ToString();

@@ -6,43 +6,23 @@ public sealed class SettingsTests
         WhoAmISettings.Parse(args, name => environment?.GetValueOrDefault(name));
 
     [Fact]
-    public void No_flags_and_no_environment_listen_on_8080()
+    public void No_flags_and_no_environment_leave_every_setting_at_its_default()
     {
         var settings = Parse([]);
 
-        Assert.Equal(8080, settings.ListenPort(aspNetCoreConfigured: false));
+        Assert.Null(settings.Port);
+        Assert.Null(settings.Urls);
         Assert.False(settings.Verbose);
         Assert.False(settings.ExposeEnvironment);
         Assert.Null(settings.Name);
     }
 
     [Fact]
-    public void Standard_aspnetcore_settings_are_left_to_aspnetcore_when_no_port_is_given()
+    public void Host_flags_from_the_test_host_are_passed_on_as_given()
     {
-        Assert.Null(Parse([]).ListenPort(aspNetCoreConfigured: true));
-    }
+        var settings = Parse(["--environment", "Development", "--contentRoot=/tmp"]);
 
-    [Fact]
-    public void Port_flag_wins_over_the_environment_and_over_aspnetcore_settings()
-    {
-        var settings = Parse(["--port", "9001"], new() { ["WHOAMI_PORT_NUMBER"] = "9002" });
-
-        Assert.Equal(9001, settings.ListenPort(aspNetCoreConfigured: true));
-    }
-
-    [Fact]
-    public void Port_environment_variable_wins_over_aspnetcore_settings()
-    {
-        Assert.Equal(9002, Parse([], new() { ["WHOAMI_PORT_NUMBER"] = "9002" }).ListenPort(aspNetCoreConfigured: true));
-    }
-
-    [Fact]
-    public void Urls_flag_is_passed_to_aspnetcore_and_wins_over_port()
-    {
-        var settings = Parse(["--port=9001", "--urls", "http://127.0.0.1:9003"]);
-
-        Assert.Equal(["--urls", "http://127.0.0.1:9003"], settings.HostArgs);
-        Assert.Null(settings.ListenPort(aspNetCoreConfigured: true));
+        Assert.Equal(["--environment", "Development", "--contentRoot", "/tmp"], settings.HostArgs);
     }
 
     [Fact]
@@ -83,6 +63,7 @@ public sealed class SettingsTests
     [InlineData(new[] { "--verbose=maybe" }, "--verbose: 'maybe' is not true or false")]
     [InlineData(new[] { "--max-data-bytes", "-1" }, "--max-data-bytes: '-1' is not a positive number of bytes")]
     [InlineData(new[] { "--urls" }, "--urls needs a value")]
+    [InlineData(new[] { "--urls", "localhost:9000" }, "--urls: Invalid url: 'localhost:9000'")]
     public void Bad_flags_are_refused_with_a_one_line_reason(string[] args, string reason)
     {
         var error = Assert.Throws<SettingsException>(() => Parse(args));

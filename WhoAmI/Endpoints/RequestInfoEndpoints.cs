@@ -45,7 +45,7 @@ public static class RequestInfoEndpoints
         }
 
         text.Append("RemoteAddr: ").Append(NetworkAddresses.RemoteAddress(context.Connection)).Append('\n');
-        foreach (var (key, value) in Environment(context, settings) ?? [])
+        foreach (var (key, value) in ExposedEnvironment(context, settings) ?? [])
         {
             text.Append(key).Append('=').Append(value).Append('\n');
         }
@@ -97,7 +97,7 @@ public static class RequestInfoEndpoints
             Method: request.Method,
             Name: settings.Name,
             RemoteAddr: NetworkAddresses.RemoteAddress(context.Connection),
-            Environment: Environment(context, settings)), WhoAmIJsonContext.Default.ApiInfo, cancellationToken: context.RequestAborted);
+            Environment: ExposedEnvironment(context, settings)), WhoAmIJsonContext.Default.ApiInfo, cancellationToken: context.RequestAborted);
     }
 
     /// <summary>
@@ -123,7 +123,7 @@ public static class RequestInfoEndpoints
     }
 
     /// <summary>The environment, sorted, only when asked with <c>env=true</c> and allowed by <c>--expose-env</c>.</summary>
-    static SortedDictionary<string, string>? Environment(HttpContext context, WhoAmISettings settings)
+    static SortedDictionary<string, string>? ExposedEnvironment(HttpContext context, WhoAmISettings settings)
     {
         if (!settings.ExposeEnvironment || !string.Equals(context.Request.Query["env"], "true", StringComparison.OrdinalIgnoreCase))
         {
@@ -131,7 +131,7 @@ public static class RequestInfoEndpoints
         }
 
         var environment = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
             environment[(string)entry.Key] = (string?)entry.Value ?? "";
         }
