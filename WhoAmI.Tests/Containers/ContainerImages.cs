@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using WhoAmI.Tests.Support;
 
 namespace WhoAmI.Tests.Containers;
 

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Net;
 using System.Text.Json;
-using WhoAmI.Tests.Support;
 
 namespace WhoAmI.Tests.Containers;
 
@@ -110,7 +108,7 @@ public sealed class ContainerTests(ContainerImages images)
     public async Task Image_runs_unchanged_read_only_without_capabilities_or_new_privileges(string path)
     {
         await using var container = await Docker.StartAsync(await SmallImageAsync(path), "locked-down.example.internal",
-            "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges");
+            options: ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]);
 
         Assert.Equal("locked-down.example.internal", await container.Client.GetStringAsync("/whoami", Cancel));
     }
@@ -145,17 +143,38 @@ public sealed class ContainerTests(ContainerImages images)
     [Fact]
     public async Task Dockerfile_healthcheck_reports_healthy_without_a_shell()
     {
-        await using var container = await Docker.StartAsync(await ImageAsync(i => i.DockerfileImage), "web-1.example.internal",
-            "--health-interval", "1s", "--health-start-period", "0s");
+        await using var container = await Docker.StartAsync(await ImageAsync(i => i.DockerfileImage),
+            options: ["--health-interval", "1s", "--health-start-period", "0s"]);
 
+        Assert.Equal("healthy", await HealthStatusAsync(container.Name, "healthy"));
+    }
+
+    /// <summary>A HEALTHCHECK runs <c>WhoAmI --probe</c> with none of the server's flags: the probe reads them
+    /// back from PID 1, the server, so a container started on another port is still reported healthy.</summary>
+    [Fact]
+    public async Task Dockerfile_healthcheck_follows_the_port_given_on_the_server_command_line()
+    {
+        await using var container = await Docker.StartAsync(await ImageAsync(i => i.DockerfileImage),
+            options: ["--health-interval", "1s", "--health-start-period", "0s"], args: ["--urls", "http://+:9000"], port: 9000);
+
+        Assert.Equal("healthy", await HealthStatusAsync(container.Name, "healthy"));
+        Assert.Equal("healthy", await Docker.RunAsync("exec", container.Name, "/app/WhoAmI", "--probe"));
+        await container.Client.PostAsync("/health", new StringContent("503"), Cancel);
+        Assert.Equal(1, await Docker.ExitCodeAsync("exec", container.Name, "/app/WhoAmI", "--probe"));
+        Assert.Equal("unhealthy", await HealthStatusAsync(container.Name, "unhealthy"));
+    }
+
+    /// <summary>Docker's health status once it reads <paramref name="expected"/>, or what it reads after 15 s.</summary>
+    static async Task<string> HealthStatusAsync(string container, string expected)
+    {
         var status = "";
-        for (var attempt = 0; attempt < 60 && status != "healthy"; attempt++)
+        for (var attempt = 0; attempt < 60 && status != expected; attempt++)
         {
             await Task.Delay(250, Cancel);
-            status = await Docker.RunAsync("inspect", "-f", "{{.State.Health.Status}}", container.Name);
+            status = await Docker.RunAsync("inspect", "-f", "{{.State.Health.Status}}", container);
         }
 
-        Assert.Equal("healthy", status);
+        return status;
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using WhoAmI.Tests.Support;
 
 namespace WhoAmI.Tests.InMemory;
 

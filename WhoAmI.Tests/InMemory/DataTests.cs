@@ -1,18 +1,9 @@
-using System.Net;
 using System.Net.Http.Headers;
-using WhoAmI.Tests.Support;
 
 namespace WhoAmI.Tests.InMemory;
 
-public sealed class DataTests : IDisposable
+public sealed class DataTests
 {
-    readonly WhoAmIFactory _factory = new(settings: new WhoAmISettings { MaxDataBytes = 3 * 1024 * 1024 });
-    readonly HttpClient _client;
-
-    public DataTests() => _client = _factory.CreateClient();
-
-    public void Dispose() => _factory.Dispose();
-
     static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     /// <summary>What traefik/whoami writes: the filler at every offset, with | first and last.</summary>
@@ -22,7 +13,9 @@ public sealed class DataTests : IDisposable
     [Fact]
     public async Task Data_without_a_size_is_one_byte()
     {
-        Assert.Equal("|", await _client.GetStringAsync("/data", Cancel));
+        await using var app = new WhoAmIFactory(settings: new WhoAmISettings { MaxDataBytes = 3 * 1024 * 1024 });
+        var client = app.CreateClient();
+        Assert.Equal("|", await client.GetStringAsync("/data", Cancel));
     }
 
     [Theory]
@@ -32,7 +25,9 @@ public sealed class DataTests : IDisposable
     [InlineData("/data?size=200000", 200_000)]
     public async Task Data_streams_the_filler_with_its_length(string url, long length)
     {
-        var response = await _client.GetAsync(url, Cancel);
+        await using var app = new WhoAmIFactory(settings: new WhoAmISettings { MaxDataBytes = 3 * 1024 * 1024 });
+        var client = app.CreateClient();
+        var response = await client.GetAsync(url, Cancel);
 
         Assert.Equal(length, response.Content.Headers.ContentLength);
         Assert.Equal(Expected(length), await response.Content.ReadAsStringAsync(Cancel));
@@ -47,7 +42,9 @@ public sealed class DataTests : IDisposable
     [InlineData("/data?size=99999999999&unit=gb", "data: size '99999999999' gb is too large")]
     public async Task Bad_or_too_large_sizes_get_400_with_a_one_line_reason(string url, string reason)
     {
-        var response = await _client.GetAsync(url, Cancel);
+        await using var app = new WhoAmIFactory(settings: new WhoAmISettings { MaxDataBytes = 3 * 1024 * 1024 });
+        var client = app.CreateClient();
+        var response = await client.GetAsync(url, Cancel);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(reason + "\n", await response.Content.ReadAsStringAsync(Cancel));
@@ -56,13 +53,15 @@ public sealed class DataTests : IDisposable
     [Fact]
     public async Task Attachment_is_a_download_that_takes_a_byte_range()
     {
-        var whole = await _client.GetAsync("/data?size=100&attachment=true", Cancel);
+        await using var app = new WhoAmIFactory(settings: new WhoAmISettings { MaxDataBytes = 3 * 1024 * 1024 });
+        var client = app.CreateClient();
+        var whole = await client.GetAsync("/data?size=100&attachment=true", Cancel);
         Assert.Equal("attachment; filename=data.txt", whole.Content.Headers.ContentDisposition?.ToString());
         Assert.Equal("bytes", whole.Headers.AcceptRanges.Single());
 
         var request = new HttpRequestMessage(HttpMethod.Get, "/data?size=100&attachment=true");
         request.Headers.Range = new RangeHeaderValue(90, null);
-        var part = await _client.SendAsync(request, Cancel);
+        var part = await client.SendAsync(request, Cancel);
 
         Assert.Equal(HttpStatusCode.PartialContent, part.StatusCode);
         Assert.Equal("bytes 90-99/100", part.Content.Headers.ContentRange?.ToString());
@@ -72,10 +71,12 @@ public sealed class DataTests : IDisposable
     [Fact]
     public async Task A_range_past_the_end_gets_416()
     {
+        await using var app = new WhoAmIFactory(settings: new WhoAmISettings { MaxDataBytes = 3 * 1024 * 1024 });
+        var client = app.CreateClient();
         var request = new HttpRequestMessage(HttpMethod.Get, "/data?size=10&attachment=true");
         request.Headers.Range = new RangeHeaderValue(20, 30);
 
-        var response = await _client.SendAsync(request, Cancel);
+        var response = await client.SendAsync(request, Cancel);
 
         Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, response.StatusCode);
         Assert.Equal("bytes */10", response.Content.Headers.ContentRange?.ToString());
@@ -84,7 +85,9 @@ public sealed class DataTests : IDisposable
     [Fact]
     public async Task Bench_answers_1()
     {
-        var response = await _client.GetAsync("/bench", Cancel);
+        await using var app = new WhoAmIFactory(settings: new WhoAmISettings { MaxDataBytes = 3 * 1024 * 1024 });
+        var client = app.CreateClient();
+        var response = await client.GetAsync("/bench", Cancel);
 
         Assert.Equal("1", await response.Content.ReadAsStringAsync(Cancel));
         Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType?.ToString());

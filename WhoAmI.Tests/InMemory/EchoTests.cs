@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.WebSockets;
 using System.Text;
-using WhoAmI.Tests.Support;
 
 namespace WhoAmI.Tests.InMemory;
 
@@ -12,8 +10,8 @@ public sealed class EchoTests
     [Fact]
     public async Task Echo_sends_back_text_and_binary_messages_and_closes_cleanly()
     {
-        using var factory = new WhoAmIFactory();
-        var socket = await factory.Server.CreateWebSocketClient().ConnectAsync(new Uri(factory.Server.BaseAddress, "/echo"), Cancel);
+        await using var app = new WhoAmIFactory();
+        var socket = await app.Server.CreateWebSocketClient().ConnectAsync(new Uri(app.Server.BaseAddress, "/echo"), Cancel);
         var buffer = new byte[1024];
 
         await socket.SendAsync("hello"u8.ToArray(), WebSocketMessageType.Text, true, Cancel);
@@ -33,9 +31,9 @@ public sealed class EchoTests
     [Fact]
     public async Task Echo_without_an_upgrade_gets_400()
     {
-        using var factory = new WhoAmIFactory();
+        await using var app = new WhoAmIFactory();
 
-        var response = await factory.CreateClient().GetAsync("/echo", Cancel);
+        var response = await app.CreateClient().GetAsync("/echo", Cancel);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }

@@ -1,7 +1,7 @@
-using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using System.Net.Http.Json;
 using System.Text.Json;
-using WhoAmI.Tests.Support;
 
 namespace WhoAmI.Tests.InMemory;
 
@@ -12,11 +12,11 @@ public sealed class RequestInfoTests
     [Fact]
     public async Task Root_shows_name_host_name_addresses_remote_address_and_the_request_as_received()
     {
-        using var factory = new WhoAmIFactory(settings: new WhoAmISettings { Name = "blue" });
+        await using var app = new WhoAmIFactory(settings: new WhoAmISettings { Name = "blue" });
         var request = new HttpRequestMessage(HttpMethod.Post, "/?x=1") { Content = new StringContent("hello body") };
         request.Headers.Add("X-Trace", "abc");
 
-        var response = await factory.CreateClient().SendAsync(request, Cancel);
+        var response = await app.CreateClient().SendAsync(request, Cancel);
         var lines = (await response.Content.ReadAsStringAsync(Cancel)).Split('\n');
 
         Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType?.ToString());
@@ -32,9 +32,9 @@ public sealed class RequestInfoTests
     [Fact]
     public async Task Root_without_a_name_has_no_name_line()
     {
-        using var factory = new WhoAmIFactory();
+        await using var app = new WhoAmIFactory();
 
-        var body = await factory.CreateClient().GetStringAsync("/", Cancel);
+        var body = await app.CreateClient().GetStringAsync("/", Cancel);
 
         Assert.StartsWith("Hostname: web-1.example.internal\n", body);
     }
@@ -42,11 +42,11 @@ public sealed class RequestInfoTests
     [Fact]
     public async Task Api_answers_json_with_host_name_addresses_headers_url_host_method_and_remote_address()
     {
-        using var factory = new WhoAmIFactory(settings: new WhoAmISettings { Name = "green" });
+        await using var app = new WhoAmIFactory(settings: new WhoAmISettings { Name = "green" });
         var request = new HttpRequestMessage(HttpMethod.Get, "/api?q=2");
         request.Headers.Add("X-Trace", ["a", "b"]);
 
-        var response = await factory.CreateClient().SendAsync(request, Cancel);
+        var response = await app.CreateClient().SendAsync(request, Cancel);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel));
         var api = json.RootElement;
 
@@ -67,9 +67,9 @@ public sealed class RequestInfoTests
     [InlineData("/api")]
     public async Task Env_true_is_ignored_unless_the_server_opted_in(string path)
     {
-        using var factory = new WhoAmIFactory();
+        await using var app = new WhoAmIFactory();
 
-        var body = await factory.CreateClient().GetStringAsync($"{path}?env=true", Cancel);
+        var body = await app.CreateClient().GetStringAsync($"{path}?env=true", Cancel);
 
         Assert.DoesNotContain("PATH=", body);
         Assert.DoesNotContain("\"environment\"", body);
@@ -78,8 +78,8 @@ public sealed class RequestInfoTests
     [Fact]
     public async Task Env_true_shows_the_environment_when_the_server_opted_in()
     {
-        using var factory = new WhoAmIFactory(settings: new WhoAmISettings { ExposeEnvironment = true });
-        var client = factory.CreateClient();
+        await using var app = new WhoAmIFactory(settings: new WhoAmISettings { ExposeEnvironment = true });
+        var client = app.CreateClient();
 
         Assert.Contains("\nPATH=", await client.GetStringAsync("/?env=true", Cancel));
         Assert.DoesNotContain("\nPATH=", await client.GetStringAsync("/", Cancel));
@@ -97,9 +97,9 @@ public sealed class RequestInfoTests
     [InlineData("/api?wait=1s&wait=2s")]
     public async Task An_invalid_or_too_long_wait_gets_400_with_a_reason(string url)
     {
-        using var factory = new WhoAmIFactory();
+        await using var app = new WhoAmIFactory();
 
-        var response = await factory.CreateClient().GetAsync(url, Cancel);
+        var response = await app.CreateClient().GetAsync(url, Cancel);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.StartsWith("wait: ", await response.Content.ReadAsStringAsync(Cancel));
@@ -110,8 +110,8 @@ public sealed class RequestInfoTests
     [InlineData("/api?wait=0.4s", 400)]
     public async Task Wait_delays_the_answer(string url, int milliseconds)
     {
-        using var factory = new WhoAmIFactory();
-        var client = factory.CreateClient();
+        await using var app = new WhoAmIFactory();
+        var client = app.CreateClient();
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var response = await client.GetAsync(url, Cancel);
@@ -123,9 +123,9 @@ public sealed class RequestInfoTests
     [Fact]
     public async Task A_wait_ends_early_when_the_server_shuts_down_and_the_answer_still_goes_out()
     {
-        using var factory = new WhoAmIFactory();
-        var client = factory.CreateClient();
-        var lifetime = (Microsoft.Extensions.Hosting.IHostApplicationLifetime)factory.Services.GetService(typeof(Microsoft.Extensions.Hosting.IHostApplicationLifetime))!;
+        await using var app = new WhoAmIFactory();
+        var client = app.CreateClient();
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var answer = client.GetAsync("/?wait=30s", Cancel);

@@ -1,21 +1,13 @@
-using System.Net;
-using WhoAmI.Tests.Support;
-
 namespace WhoAmI.Tests.InMemory;
 
-public sealed class WhoamiTests : IDisposable
+public sealed class WhoamiTests
 {
-    readonly WhoAmIFactory _factory = new();
-    readonly HttpClient _client;
-
-    public WhoamiTests() => _client = _factory.CreateClient();
-
-    public void Dispose() => _factory.Dispose();
-
     [Fact]
     public async Task Whoami_returns_the_whole_dotted_host_name_with_no_newline()
     {
-        var response = await _client.GetAsync("/whoami", TestContext.Current.CancellationToken);
+        await using var app = new WhoAmIFactory();
+        var client = app.CreateClient();
+        var response = await client.GetAsync("/whoami", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("web-1.example.internal", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
@@ -24,7 +16,9 @@ public sealed class WhoamiTests : IDisposable
     [Fact]
     public async Task Whoami_is_plain_utf8_text_with_its_length()
     {
-        var response = await _client.GetAsync("/whoami", TestContext.Current.CancellationToken);
+        await using var app = new WhoAmIFactory();
+        var client = app.CreateClient();
+        var response = await client.GetAsync("/whoami", TestContext.Current.CancellationToken);
 
         Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType?.ToString());
         Assert.Equal(WhoAmIFactory.DottedHostName.Length, response.Content.Headers.ContentLength);
@@ -33,9 +27,9 @@ public sealed class WhoamiTests : IDisposable
     [Fact]
     public async Task Whoami_answers_unknown_when_the_host_name_cannot_be_read()
     {
-        using var factory = new WhoAmIFactory(hostName: null);
+        await using var app = new WhoAmIFactory(hostName: null);
 
-        var body = await factory.CreateClient().GetStringAsync("/whoami", TestContext.Current.CancellationToken);
+        var body = await app.CreateClient().GetStringAsync("/whoami", TestContext.Current.CancellationToken);
 
         Assert.Equal("unknown", body);
     }
@@ -43,7 +37,9 @@ public sealed class WhoamiTests : IDisposable
     [Fact]
     public async Task Head_on_whoami_has_the_same_headers_and_no_body()
     {
-        var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/whoami"), TestContext.Current.CancellationToken);
+        await using var app = new WhoAmIFactory();
+        var client = app.CreateClient();
+        var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/whoami"), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType?.ToString());
@@ -58,11 +54,13 @@ public sealed class WhoamiTests : IDisposable
     [InlineData("PATCH")]
     public async Task Other_methods_on_whoami_get_405_with_an_allow_header_and_the_server_keeps_serving(string method)
     {
-        var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/whoami"), TestContext.Current.CancellationToken);
+        await using var app = new WhoAmIFactory();
+        var client = app.CreateClient();
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/whoami"), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Equal(["GET", "HEAD"], response.Content.Headers.Allow.Order());
-        Assert.Equal("web-1.example.internal", await _client.GetStringAsync("/whoami", TestContext.Current.CancellationToken));
+        Assert.Equal("web-1.example.internal", await client.GetStringAsync("/whoami", TestContext.Current.CancellationToken));
     }
 
     [Theory]
@@ -74,9 +72,11 @@ public sealed class WhoamiTests : IDisposable
     [InlineData("/favicon.ico")]
     public async Task Unknown_paths_get_404_and_the_server_keeps_serving(string path)
     {
-        var response = await _client.GetAsync(path, TestContext.Current.CancellationToken);
+        await using var app = new WhoAmIFactory();
+        var client = app.CreateClient();
+        var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("web-1.example.internal", await _client.GetStringAsync("/whoami", TestContext.Current.CancellationToken));
+        Assert.Equal("web-1.example.internal", await client.GetStringAsync("/whoami", TestContext.Current.CancellationToken));
     }
 }

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using WhoAmI.Tests.Support;
 
 namespace WhoAmI.Tests.Published;
 
@@ -32,7 +30,7 @@ public sealed class BadInputTests(PublishedWhoAmI published)
     [MemberData(nameof(BadRequests))]
     public async Task Bad_input_gets_its_status_and_the_server_keeps_serving(string what, string request, int status)
     {
-        await using var app = await published.StartOnFreePortAsync();
+        await using var app = await published.StartAsync();
 
         var (response, _) = await RawHttp.SendAsync(app.BaseAddress.Port, request);
 
@@ -43,7 +41,7 @@ public sealed class BadInputTests(PublishedWhoAmI published)
     [Fact]
     public async Task Headers_trickled_slower_than_the_timeout_get_the_connection_closed()
     {
-        await using var app = await published.StartOnFreePortAsync();
+        await using var app = await published.StartAsync();
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, app.BaseAddress.Port, Cancel);
         await socket.SendAsync("GET /whoami HTTP/1.1\r\nHost: x\r\n"u8.ToArray(), SocketFlags.None, Cancel);

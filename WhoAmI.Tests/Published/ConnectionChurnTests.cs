@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using WhoAmI.Tests.Support;
 
 namespace WhoAmI.Tests.Published;
 
@@ -21,7 +19,7 @@ public sealed class ConnectionChurnTests(PublishedWhoAmI published)
     public async Task Thousands_of_connections_dropped_without_a_request_leak_neither_descriptors_nor_memory()
     {
         // A 1 MiB gen0 budget makes the GC collect often, so that RSS shows what is kept, not what awaits collection.
-        await using var app = await published.StartOnFreePortAsync(new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x100000" });
+        await using var app = await published.StartAsync(environment: new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x100000" });
         await app.Client.GetStringAsync("/whoami", Cancel);
         var (idleFds, idleRss) = (app.Descriptors, app.ResidentKiB);
 
@@ -72,10 +70,4 @@ public sealed class ConnectionChurnTests(PublishedWhoAmI published)
         await Task.Delay(500, Cancel);
         return (app.Descriptors, app.ResidentKiB);
     }
-}
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class QuietCollection : ICollectionFixture<PublishedWhoAmI>
-{
-    public const string Name = "Published binary, measured alone";
 }

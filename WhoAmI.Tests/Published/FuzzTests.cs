@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using WhoAmI.Tests.Support;
 
 namespace WhoAmI.Tests.Published;
 
@@ -44,7 +42,7 @@ public sealed class FuzzTests(PublishedWhoAmI published)
         TestContext.Current.TestOutputHelper?.WriteLine($"fuzz: {replay}");
         Console.WriteLine($"fuzz: {replay}");
 
-        await using var app = await published.StartOnFreePortAsync();
+        await using var app = await published.StartAsync();
         var port = app.BaseAddress.Port;
         var idleRss = app.ResidentKiB;
         var random = new Random(seed);

@@ -1,6 +1,3 @@
-using System.Net;
-using WhoAmI.Tests.Support;
-
 namespace WhoAmI.Tests.Published;
 
 /// <summary>The Native AOT binary itself, as a process on loopback: the artifact, not the JIT build.</summary>
@@ -9,12 +6,10 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
 {
     static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
-    Task<WhoAmIProcess> StartAsync(int port, params string[] args) =>
-        WhoAmIProcess.StartAsync([published.BinaryPath, "--urls", $"http://127.0.0.1:{port}", .. args], port);
-
     [Fact]
     public void Publish_makes_one_native_binary_with_no_warnings_and_no_managed_entry_assembly()
     {
+        published.SkipUnlessNativeAot();
         Assert.DoesNotContain("warning", published.PublishOutput, StringComparison.OrdinalIgnoreCase);
         Assert.True(File.Exists(published.BinaryPath));
         Assert.False(File.Exists(Path.Combine(published.Directory, "WhoAmI.dll")));
@@ -24,8 +19,7 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     [Fact]
     public async Task Whoami_answers_the_kernel_host_name()
     {
-        var port = WhoAmIProcess.FreePort();
-        await using var app = await StartAsync(port);
+        await using var app = await published.StartAsync();
 
         var response = await app.Client.GetAsync("/whoami", Cancel);
 
@@ -38,10 +32,8 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     {
         Assert.SkipUnless(Environment.UserName == "root" && File.Exists("/usr/bin/unshare"),
             "needs root and util-linux unshare to give the binary a host name of its own");
-        var port = WhoAmIProcess.FreePort();
-        await using var app = await WhoAmIProcess.StartAsync(
-            ["/usr/bin/unshare", "--uts", "--", "/bin/sh", "-c", "hostname web-1.example.internal && exec \"$0\" \"$@\"",
-                published.BinaryPath, "--urls", $"http://127.0.0.1:{port}"], port);
+        await using var app = await published.StartAsync(
+            wrapper: ["/usr/bin/unshare", "--uts", "--", "/bin/sh", "-c", "hostname web-1.example.internal && exec \"$0\" \"$@\""]);
 
         Assert.Equal("web-1.example.internal", await app.Client.GetStringAsync("/whoami", Cancel));
     }
@@ -49,8 +41,7 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     [Fact]
     public async Task Head_wrong_methods_and_unknown_paths_get_their_answers_and_the_server_keeps_serving()
     {
-        var port = WhoAmIProcess.FreePort();
-        await using var app = await StartAsync(port);
+        await using var app = await published.StartAsync();
         var expected = await app.Client.GetStringAsync("/whoami", Cancel);
 
         var head = await app.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/whoami"), Cancel);
@@ -68,8 +59,7 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     [Fact]
     public async Task Sigterm_lets_a_request_in_flight_complete_and_exits_with_code_0()
     {
-        var port = WhoAmIProcess.FreePort();
-        await using var app = await StartAsync(port);
+        await using var app = await published.StartAsync();
 
         var inFlight = app.Client.GetAsync("/api?wait=3s", Cancel);
         await Task.Delay(500, Cancel);
@@ -83,8 +73,7 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     [Fact]
     public async Task Ctrl_c_stops_the_server_with_code_0()
     {
-        var port = WhoAmIProcess.FreePort();
-        await using var app = await StartAsync(port);
+        await using var app = await published.StartAsync();
 
         Assert.Equal(0, await app.SignalAndWaitAsync(WhoAmIProcess.Signals.Int));
     }
@@ -92,10 +81,9 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     [Fact]
     public async Task Start_up_prints_the_lifetime_messages_a_person_expects()
     {
-        var port = WhoAmIProcess.FreePort();
-        await using var app = await StartAsync(port);
+        await using var app = await published.StartAsync();
 
-        Assert.Contains($"Now listening on: http://127.0.0.1:{port}", await app.WaitForOutputAsync("Now listening on"));
+        Assert.Contains($"Now listening on: http://[::]:{app.BaseAddress.Port}", await app.WaitForOutputAsync("Now listening on"));
         Assert.Contains("Application started", await app.WaitForOutputAsync("Application started"));
     }
 
@@ -103,7 +91,7 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     public async Task With_no_settings_it_listens_on_port_8080_on_all_interfaces()
     {
         Assert.SkipWhen(IsListening(8080), "something else already listens on port 8080");
-        await using var app = await WhoAmIProcess.StartAsync([published.BinaryPath], 8080);
+        await using var app = await published.StartAsync(port: 8080);
 
         Assert.Contains("Now listening on: http://[::]:8080", await app.WaitForOutputAsync("Now listening on"));
     }
@@ -115,8 +103,8 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     public async Task Standard_and_own_port_settings_in_the_environment_are_honoured(string variable, string format)
     {
         var port = WhoAmIProcess.FreePort();
-        await using var app = await WhoAmIProcess.StartAsync([published.BinaryPath], port,
-            new Dictionary<string, string> { [variable] = string.Format(format, port) });
+        await using var app = await published.StartAsync(port: port,
+            environment: new Dictionary<string, string> { [variable] = string.Format(format, port) });
 
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/whoami", Cancel)).StatusCode);
     }
@@ -126,8 +114,8 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     {
         var port = WhoAmIProcess.FreePort();
         var other = WhoAmIProcess.FreePort();
-        await using var app = await WhoAmIProcess.StartAsync([published.BinaryPath, "--port", port.ToString()], port,
-            new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = other.ToString() });
+        await using var app = await published.StartAsync(port: port, args: ["--port", port.ToString()],
+            environment: new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = other.ToString() });
 
         Assert.False(IsListening(other));
     }

@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
-using WhoAmI.Tests.Support;
 
 namespace WhoAmI.Tests.Published;
 
@@ -15,7 +13,7 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
     [Fact]
     public async Task Root_and_api_show_the_name_set_by_flag_and_the_request()
     {
-        await using var app = await published.StartOnFreePortAsync(null, "--name", "blue");
+        await using var app = await published.StartAsync(args: ["--name", "blue"]);
 
         var text = await app.Client.GetStringAsync("/?a=1", Cancel);
         Assert.StartsWith("Name: blue\nHostname: ", text);
@@ -32,19 +30,19 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
     [Fact]
     public async Task Environment_is_shown_only_with_the_opt_in_variable()
     {
-        await using (var closed = await published.StartOnFreePortAsync())
+        await using (var closed = await published.StartAsync())
         {
             Assert.DoesNotContain("\nPATH=", await closed.Client.GetStringAsync("/?env=true", Cancel));
         }
 
-        await using var open = await published.StartOnFreePortAsync(new Dictionary<string, string> { ["WHOAMI_EXPOSE_ENV"] = "true", ["WHOAMI_SECRET_FOR_TEST"] = "shown" });
+        await using var open = await published.StartAsync(environment: new Dictionary<string, string> { ["WHOAMI_EXPOSE_ENV"] = "true", ["WHOAMI_SECRET_FOR_TEST"] = "shown" });
         Assert.Contains("\nWHOAMI_SECRET_FOR_TEST=shown\n", await open.Client.GetStringAsync("/?env=true", Cancel));
     }
 
     [Fact]
     public async Task A_gibibyte_of_data_streams_without_the_server_holding_it_in_memory()
     {
-        await using var app = await published.StartOnFreePortAsync();
+        await using var app = await published.StartAsync();
 
         using var response = await app.Client.GetAsync("/data?size=1&unit=gb", HttpCompletionOption.ResponseHeadersRead, Cancel);
         Assert.Equal(1L << 30, response.Content.Headers.ContentLength);
@@ -68,7 +66,7 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
     [Fact]
     public async Task Echo_works_over_a_real_websocket()
     {
-        await using var app = await published.StartOnFreePortAsync();
+        await using var app = await published.StartAsync();
         using var socket = new ClientWebSocket();
         await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{app.BaseAddress.Port}/echo"), Cancel);
 
@@ -84,7 +82,7 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
     [Fact]
     public async Task Probe_mode_exits_0_while_healthy_and_1_after_health_is_set_to_500()
     {
-        await using var app = await published.StartOnFreePortAsync();
+        await using var app = await published.StartAsync();
         var port = app.BaseAddress.Port.ToString();
 
         Assert.Equal(0, (await Run.ProcessAsync(published.BinaryPath, ["--probe", "--port", port], TimeSpan.FromSeconds(20))).ExitCode);
@@ -103,7 +101,7 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
     [Fact]
     public async Task Verbose_writes_one_access_log_line_per_request()
     {
-        await using var app = await published.StartOnFreePortAsync(null, "--verbose");
+        await using var app = await published.StartAsync(args: ["--verbose"]);
 
         await app.Client.GetStringAsync("/whoami?from=test", Cancel);
         await app.Client.GetAsync("/missing", Cancel);

@@ -24,15 +24,17 @@ public static class Docker
         return (root.GetProperty("Config").Clone(), root.GetProperty("Size").GetInt64());
     }
 
-    /// <summary>Starts <paramref name="image"/> detached with a host name and its port 8080 published on loopback.</summary>
-    public static async Task<RunningContainer> StartAsync(string image, string hostName = "web-1.example.internal", params string[] options)
+    /// <summary>Starts <paramref name="image"/> detached with a host name and its <paramref name="port"/> published
+    /// on loopback, with docker <paramref name="options"/> and the service's own <paramref name="args"/>.</summary>
+    public static async Task<RunningContainer> StartAsync(string image, string hostName = "web-1.example.internal",
+        string[]? options = null, string[]? args = null, int port = 8080)
     {
         var name = $"whoami-test-{Guid.NewGuid():N}"[..24];
-        await RunAsync(["run", "-d", "--name", name, "--hostname", hostName, "-p", "127.0.0.1::8080", .. options, image]);
+        await RunAsync(["run", "-d", "--name", name, "--hostname", hostName, "-p", $"127.0.0.1::{port}", .. options ?? [], image, .. args ?? []]);
         var container = new RunningContainer(name);
         try
         {
-            var published = await RunAsync("port", name, "8080/tcp");
+            var published = await RunAsync("port", name, $"{port}/tcp");
             container.Client.BaseAddress = new Uri($"http://{published.Split('\n')[0].Trim()}");
             if (!await Answering.WaitForWhoamiAsync(container.Client.BaseAddress, TimeSpan.FromSeconds(30)))
             {
@@ -46,24 +48,5 @@ public static class Docker
             await container.DisposeAsync();
             throw;
         }
-    }
-}
-
-public sealed class DockerException(int exitCode, string message) : Exception(message)
-{
-    public int ExitCode { get; } = exitCode;
-}
-
-/// <summary>A container started by a test, with a client for its published port; removed when disposed.</summary>
-public sealed class RunningContainer(string name) : IAsyncDisposable
-{
-    public string Name { get; } = name;
-
-    public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
-
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await Run.ProcessAsync("docker", ["rm", "-f", Name], TimeSpan.FromMinutes(1));
     }
 }

@@ -1,14 +1,16 @@
-using System.Diagnostics;
-
 namespace WhoAmI.Tests.Support;
 
 /// <summary>
-/// The Native AOT binary, published once per test run with the same command a user runs. Publishing fails the
-/// run when it prints any warning: trim and AOT warnings are errors by design.
+/// The published binary, made once per test run with the command a user runs: Native AOT where a native linker
+/// is installed, else the trimmed self-contained fallback (<c>-p:WhoAmINativeAot=false</c>), so that real
+/// sockets, signals and limits are tested on an SDK-only machine too. Publishing fails the run when it prints
+/// any warning: trim and AOT warnings are errors by design.
 /// </summary>
 public sealed class PublishedWhoAmI : IAsyncLifetime
 {
-    public string Directory { get; } = Path.Combine(RepositoryRoot.Path, "artifacts", "tests", "aot");
+    public bool IsNativeAot { get; } = NativeToolchain.IsAvailable;
+
+    public string Directory => Path.Combine(RepositoryRoot.Path, "artifacts", "tests", IsNativeAot ? "aot" : "trimmed");
 
     public string BinaryPath => Path.Combine(Directory, "WhoAmI");
 
@@ -16,82 +18,25 @@ public sealed class PublishedWhoAmI : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        PublishOutput = await Publish.RunAsync("aot", "-o", Directory, "-p:WhoAmINativeAot=true");
+        PublishOutput = await Publish.RunAsync(IsNativeAot ? "aot" : "trimmed", "-o", Directory, $"-p:WhoAmINativeAot={IsNativeAot}");
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>Starts the binary with <c>--port</c> on a free loopback port, plus <paramref name="args"/>.</summary>
-    public async Task<WhoAmIProcess> StartOnFreePortAsync(IDictionary<string, string>? environment = null, params string[] args)
+    /// <summary>Skips a test about Native AOT itself when the binary is the trimmed fallback, saying what to install.</summary>
+    public void SkipUnlessNativeAot() =>
+        Assert.SkipUnless(IsNativeAot, $"tested the trimmed fallback instead of Native AOT: {NativeToolchain.MissingReason}");
+
+    /// <summary>
+    /// Starts the binary and waits until it answers <c>/whoami</c>. With no <paramref name="port"/>, it is given
+    /// <c>--port</c> with a free loopback port; with one, <paramref name="args"/> or <paramref name="environment"/>
+    /// say where it listens. <paramref name="wrapper"/> is a command that runs the binary (unshare, say).
+    /// </summary>
+    public Task<WhoAmIProcess> StartAsync(IEnumerable<string>? args = null, IDictionary<string, string>? environment = null,
+        int? port = null, IEnumerable<string>? wrapper = null)
     {
-        var port = WhoAmIProcess.FreePort();
-        return await WhoAmIProcess.StartAsync([BinaryPath, "--port", port.ToString(), .. args], port, environment);
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PublishedCollection : ICollectionFixture<PublishedWhoAmI>
-{
-    public const string Name = "Published binary";
-}
-
-/// <summary>
-/// <c>dotnet publish WhoAmI</c>, one at a time (two cores), each flavour in its own artifacts folder so that
-/// an AOT and a trimmed build never share intermediate files.
-/// </summary>
-public static class Publish
-{
-    static readonly SemaphoreSlim OneAtATime = new(1, 1);
-
-    public static async Task<string> RunAsync(string flavour, params string[] args)
-    {
-        await OneAtATime.WaitAsync();
-        try
-        {
-            var (exitCode, output) = await Run.ProcessAsync("dotnet",
-                ["publish", Path.Combine(RepositoryRoot.Path, "WhoAmI"), "--nologo",
-                    "--artifacts-path", Path.Combine(RepositoryRoot.Path, "artifacts", "tests", $"build-{flavour}"), .. args],
-                TimeSpan.FromMinutes(8));
-            return exitCode == 0 ? output : throw new InvalidOperationException($"dotnet publish {string.Join(' ', args)} failed ({exitCode}):\n{output}");
-        }
-        finally
-        {
-            OneAtATime.Release();
-        }
-    }
-}
-
-/// <summary>Runs a command to its end and returns its exit code with stdout and stderr together.</summary>
-public static class Run
-{
-    public static async Task<(int ExitCode, string Output)> ProcessAsync(string fileName, IEnumerable<string> args, TimeSpan timeout,
-        IDictionary<string, string?>? environment = null)
-    {
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish within {timeout}");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var listen = port ?? WhoAmIProcess.FreePort();
+        string[] portArgs = port is null ? ["--port", listen.ToString()] : [];
+        return WhoAmIProcess.StartAsync([.. wrapper ?? [], BinaryPath, .. portArgs, .. args ?? []], listen, environment);
     }
 }
