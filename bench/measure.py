@@ -1,0 +1,221 @@
+"""Measuring: start and stop the two servers, load them with wrk, build and size the images.
+
+Every function returns plain figures; nothing here writes a report. Used by bench.py.
+"""
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "artifacts" / "bench"
+REGISTRY = os.environ.get("WHOAMI_BASE_IMAGE_REGISTRY", "localhost:5000")
+CONNECTIONS = 64
+THREADS = 2
+
+
+def run(*args, env=None, cwd=ROOT, check=True):
+    result = subprocess.run(args, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        sys.exit(f"bench: {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return result.stdout.strip()
+
+
+def say(text):
+    print(f"bench: {text}", flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def first_200(port, deadline):
+    """Polls GET /whoami on a fresh connection until it answers 200; returns the time it did."""
+    request = b"GET /whoami HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    while time.perf_counter() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(request)
+                if s.recv(16).startswith(b"HTTP/1.1 200"):
+                    return time.perf_counter()
+        except OSError:
+            pass
+        time.sleep(0.0005)
+    raise TimeoutError(f"nothing answered on port {port}")
+
+
+class Server:
+    """A server process on a loopback port, with its RSS and CPU time read from /proc."""
+
+    def __init__(self, name, command, env):
+        self.name, self.command, self.env = name, command, env
+
+    def start(self):
+        self.port = free_port()
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [a.format(port=self.port) for a in self.command],
+            env={**os.environ, **{k: v.format(port=self.port) for k, v in self.env.items()}},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        answered = first_200(self.port, started + 20)
+        return answered - started
+
+    def rss_kib(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def wrk(port, seconds):
+    """One wrk run of a fixed duration, with --latency. (wrk has no request count: its main thread sleeps for
+    the duration whatever its threads do, so figures are normalised per 100,000 requests instead.)"""
+    args = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", "--latency", "--timeout", "5s", "-d", f"{seconds}s"]
+    output = run(*args, f"http://127.0.0.1:{port}/whoami")
+    figures = {"errors": 0, "non_2xx": 0}
+    for line in output.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            figures["rps"] = float(words[1])
+        elif "requests in" in line:
+            figures["requests"] = int(words[0])
+        elif len(words) == 2 and words[0] in ("50%", "99%"):
+            figures["p50" if words[0] == "50%" else "p99"] = milliseconds(words[1])
+        elif line.strip().startswith("Socket errors:"):
+            figures["errors"] = sum(int(w.strip(",")) for w in words[3::2])
+        elif line.strip().startswith("Non-2xx"):
+            figures["non_2xx"] = int(words[-1])
+    return figures
+
+
+def milliseconds(text):
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    raise ValueError(text)
+
+
+def alternate(repeats):
+    """A B, B A, A B, …: neither server always runs first."""
+    for i in range(repeats):
+        yield ("whoami", "go") if i % 2 == 0 else ("go", "whoami")
+
+
+def measure_processes(servers, starts, repeats, load_seconds):
+    figures = {name: {"startup_process": [], "rss_idle": [], "rss_after": [], "cpu_per_100k": [], "rps": [], "p50": [], "p99": []} for name in servers}
+    say(f"start-up: {starts} starts of each, alternating")
+    for order in alternate(starts):
+        for name in order:
+            server = servers[name]
+            figures[name]["startup_process"].append(server.start() * 1000)
+            server.stop()
+    say(f"load: {repeats} runs of each, wrk -t{THREADS} -c{CONNECTIONS}, {load_seconds} s per run")
+    for order in alternate(repeats):
+        for name in order:
+            server = servers[name]
+            server.start()
+            time.sleep(1)
+            figures[name]["rss_idle"].append(server.rss_kib())
+            cpu_before = server.cpu_seconds()
+            result = wrk(server.port, load_seconds)
+            cpu = server.cpu_seconds() - cpu_before
+            figures[name]["rss_after"].append(server.rss_kib())
+            figures[name]["cpu_per_100k"].append(cpu * 100_000 / result["requests"])
+            for key in ("rps", "p50", "p99"):
+                figures[name][key].append(result[key])
+            if result["errors"] or result["non_2xx"]:
+                sys.exit(f"bench: {name} had {result['errors']} socket errors and {result['non_2xx']} non-2xx answers")
+            server.stop()
+    return {name: {k: statistics.median(v) for k, v in f.items()} for name, f in figures.items()}
+
+
+def gzip_size(image):
+    """`docker save IMAGE | gzip -c | wc -c`, as the README's commands give it."""
+    return int(run("sh", "-c", f"docker save {image} | gzip -c | wc -c"))
+
+
+def image_size(image):
+    return int(run("docker", "image", "inspect", "-f", "{{.Size}}", image))
+
+
+def build_images(go_binary):
+    say("images: SDK path, Dockerfile path, build stage, Go FROM scratch")
+    timings = {}
+    run("dotnet", "publish", "WhoAmI", "-t:PublishContainer", f"-p:BaseImageRegistry={REGISTRY}", "--nologo")
+    dockerfile_args = ["--network", "host", "--build-arg", f"BASE_IMAGE_REGISTRY={REGISTRY}"]
+    run("docker", "build", "-q", "--pull", *dockerfile_args, "-t", "whoami:2.0-dockerfile", ".", env={"DOCKER_BUILDKIT": "0"})
+    run("docker", "build", "-q", *dockerfile_args, "--target", "build", "-t", "whoami:1.0", ".", env={"DOCKER_BUILDKIT": "0"})
+    go_context = OUT / "go-image"
+    shutil.rmtree(go_context, ignore_errors=True)
+    go_context.mkdir(parents=True)
+    shutil.copy(go_binary, go_context / "whoami")
+    run("docker", "build", "-q", "-f", str(ROOT / "bench" / "go-whoami" / "Dockerfile"), "-t", "whoami-go:bench", str(go_context), env={"DOCKER_BUILDKIT": "0"})
+
+    # Warm rebuild after a one-line change, in a copy of the sources so the work tree stays as it is.
+    copy = OUT / "rebuild"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("artifacts", ".git", "bin", "obj"))
+    run("dotnet", "publish", "WhoAmI", "-t:PublishContainer", f"-p:BaseImageRegistry={REGISTRY}", "-p:ContainerRepository=whoami-rebuild", cwd=copy)
+    run("docker", "build", "-q", *dockerfile_args, "-t", "whoami-rebuild:dockerfile", ".", cwd=copy, env={"DOCKER_BUILDKIT": "0"})
+    # The line differs on every run: a line seen before would find the layer of a previous run in Docker's cache.
+    change = f"// one-line change for the rebuild benchmark, {time.time_ns()}\n"
+    with open(copy / "WhoAmI" / "Program.cs", "a") as program:
+        program.write(change)
+    with open(copy / "bench" / "go-whoami" / "main.go", "a") as program:
+        program.write(change)
+    started = time.perf_counter()
+    run("dotnet", "publish", "WhoAmI", "-t:PublishContainer", f"-p:BaseImageRegistry={REGISTRY}", "-p:ContainerRepository=whoami-rebuild", cwd=copy)
+    timings["whoami_sdk"] = time.perf_counter() - started
+    started = time.perf_counter()
+    run("docker", "build", "-q", *dockerfile_args, "-t", "whoami-rebuild:dockerfile", ".", cwd=copy, env={"DOCKER_BUILDKIT": "0"})
+    timings["whoami_dockerfile"] = time.perf_counter() - started
+    started = time.perf_counter()
+    run("go", "build", "-trimpath", "-o", str(go_context / "whoami"), ".", cwd=copy / "bench" / "go-whoami", env={"CGO_ENABLED": "0"})
+    run("docker", "build", "-q", "-f", str(ROOT / "bench" / "go-whoami" / "Dockerfile"), "-t", "whoami-go:rebuild", str(go_context), env={"DOCKER_BUILDKIT": "0"})
+    timings["go"] = time.perf_counter() - started
+
+    sizes = {}
+    for label, image in (("whoami:1.0 (build stage)", "whoami:1.0"), ("whoami:2.0, SDK path", "whoami:2.0"),
+                         ("whoami:2.0, Dockerfile", "whoami:2.0-dockerfile"), ("Go, FROM scratch", "whoami-go:bench")):
+        sizes[label] = (image_size(image), gzip_size(image))
+    return sizes, timings
+
+
+def container_startups(starts):
+    say(f"container start-up: {starts} starts of each, alternating")
+    times = {"whoami": [], "go": []}
+    images = {"whoami": "whoami:2.0", "go": "whoami-go:bench"}
+    for order in alternate(starts):
+        for name in order:
+            port = free_port()
+            started = time.perf_counter()
+            container = run("docker", "run", "-d", "--rm", "-p", f"127.0.0.1:{port}:8080", images[name])
+            try:
+                times[name].append((first_200(port, started + 30) - started) * 1000)
+            finally:
+                run("docker", "rm", "-f", container)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as info:
+        return next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), platform.processor())
+
+
+def memory_gib():
+    with open("/proc/meminfo") as info:
+        return int(info.readline().split()[1]) / 1024 / 1024
