@@ -8,8 +8,7 @@ namespace WhoAmI.Tests.Containers;
 /// </summary>
 public sealed class ContainerImages : IAsyncLifetime
 {
-    /// <summary>Where the base images come from; the mirror by default.</summary>
-    public static string Registry { get; } = Environment.GetEnvironmentVariable("WHOAMI_BASE_IMAGE_REGISTRY") ?? "localhost:5000";
+    static string Registry => ContainerEngine.Registry;
 
     public const string SourceUrl = "https://example.invalid/whoami-test";
     public const string SourceRevision = "0123456789abcdef";
@@ -49,46 +48,19 @@ public sealed class ContainerImages : IAsyncLifetime
     /// <summary><c>-p:ContainerArchiveOutputPath=…</c>: a tarball, no daemon involved.</summary>
     public Task<string> ArchivePath => _archive.Value;
 
-    public async ValueTask InitializeAsync()
-    {
-        if (await Docker.ExitCodeAsync("info") != 0)
-        {
-            SkipReason = "no Docker engine answers `docker info`; eng/start-image-mirror.sh starts one";
-            return;
-        }
-
-        if (Registry.StartsWith("localhost:", StringComparison.Ordinal) || Registry.StartsWith("127.", StringComparison.Ordinal))
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            foreach (var image in new[] { "dotnet/runtime-deps/manifests/10.0-noble-chiseled", "dotnet/sdk/manifests/10.0-noble-aot" })
-            {
-                var request = new HttpRequestMessage(HttpMethod.Head, $"http://{Registry}/v2/{image}");
-                request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
-                request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
-                request.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
-                try
-                {
-                    if (!(await http.SendAsync(request)).IsSuccessStatusCode)
-                    {
-                        SkipReason = $"{Registry} has no {image.Replace("/manifests/", ":")}; run eng/start-image-mirror.sh";
-                        return;
-                    }
-                }
-                catch (HttpRequestException e)
-                {
-                    SkipReason = $"no registry answers at {Registry} ({e.Message}); run eng/start-image-mirror.sh";
-                    return;
-                }
-            }
-        }
-    }
+    public async ValueTask InitializeAsync() => SkipReason = await ContainerEngine.MissingReasonAsync();
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    public void SkipUnlessAvailable() => Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
+    public void SkipUnlessAvailable() => Assert.SkipWhen(SkipReason is not null, $"container group left out: {SkipReason}");
+
+    /// <summary>The SDK path links the Native AOT binary on this machine; the Dockerfile path links it inside the SDK image.</summary>
+    static void SkipUnlessNativeToolchain() =>
+        Assert.SkipUnless(NativeToolchain.IsAvailable, $"the SDK path builds Native AOT on this machine: {NativeToolchain.MissingReason}");
 
     async Task<string> BuildSdkImageAsync()
     {
+        SkipUnlessNativeToolchain();
         await TimedAsync("SDK path (dotnet publish -t:PublishContainer)", () => Publish.RunAsync("container", "-t:PublishContainer",
             $"-p:BaseImageRegistry={Registry}", $"-p:WhoAmISourceUrl={SourceUrl}", $"-p:WhoAmISourceRevision={SourceRevision}"));
         await Docker.RunAsync("tag", "whoami:2.0", "whoami-test:sdk");
@@ -128,6 +100,7 @@ public sealed class ContainerImages : IAsyncLifetime
 
     async Task<string> WriteArchiveAsync()
     {
+        SkipUnlessNativeToolchain();
         var path = Path.Combine(RepositoryRoot.Path, "artifacts", "tests", "whoami-archive.tar.gz");
         File.Delete(path);
         await TimedAsync("SDK path to a tarball", () => Publish.RunAsync("container", "-t:PublishContainer",
