@@ -1,30 +1,35 @@
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using WhoAmI.Tls;
 
 namespace WhoAmI;
 
 /// <summary>
 /// <c>WhoAmI --probe</c>: asks the local <c>/health</c> and exits 0 on a 2xx, 1 otherwise. A chiseled image has
-/// no shell and no curl, so a Docker HEALTHCHECK runs the service's own binary. A raw socket keeps HttpClient
-/// out of the native binary.
+/// no shell and no curl, so a Docker HEALTHCHECK runs the service's own binary. A raw socket (in TLS when the
+/// server speaks HTTPS) keeps HttpClient out of the native binary.
 /// </summary>
 static class HealthProbe
 {
     public static async Task<int> RunAsync(IReadOnlyList<string> args, Func<string, string?> environment)
     {
         var settings = WhoAmISettings.Parse([.. ServerArguments(), .. args], environment);
-        var (_, endPoint) = ListenAddress.From(settings, environment).Local;
+        var (https, endPoint) = ListenAddress.From(settings, environment).Local;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         try
         {
             using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             await socket.ConnectAsync(endPoint, timeout.Token);
+            await using var stream = https
+                ? await TlsAsync(new NetworkStream(socket), TlsCertificates.Load(settings, _ => { }), timeout.Token)
+                : new NetworkStream(socket);
             var request = Encoding.ASCII.GetBytes($"GET /health HTTP/1.1\r\nHost: localhost:{endPoint.Port}\r\nConnection: close\r\n\r\n");
-            await socket.SendAsync(request, SocketFlags.None, timeout.Token);
+            await stream.WriteAsync(request, timeout.Token);
             var buffer = new byte[64];
             var length = 0;
             int read;
-            while (length < 12 && (read = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, timeout.Token)) > 0)
+            while (length < 12 && (read = await stream.ReadAsync(buffer.AsMemory(length), timeout.Token)) > 0)
             {
                 length += read;
             }
@@ -34,11 +39,29 @@ static class HealthProbe
             Console.Out.WriteLine(healthy ? "healthy" : $"unhealthy: {Encoding.ASCII.GetString(buffer, 0, length).Split('\r')[0]}");
             return healthy ? 0 : 1;
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
         {
             Console.Out.WriteLine($"unhealthy: {endPoint}: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// TLS to the server on this machine. Its certificate is not checked: the probe asks whether this server is
+    /// healthy, not who it is. Under mutual TLS the probe presents the server's own certificate, which the server
+    /// accepts from whoever holds its key (<see cref="TlsCertificates.IsAcceptedClient"/>).
+    /// </summary>
+    static async Task<Stream> TlsAsync(Stream stream, TlsCertificates? tls, CancellationToken cancel)
+    {
+        var ssl = new SslStream(stream);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ApplicationProtocols = [SslApplicationProtocol.Http11],
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            ClientCertificates = tls?.ClientAuthorities is null ? null : [tls.Server],
+        }, cancel);
+        return ssl;
     }
 
     /// <summary>

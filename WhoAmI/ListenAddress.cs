@@ -16,9 +16,11 @@ public sealed record ListenAddress(IReadOnlyList<string> Urls)
             return new(SplitUrls(urls));
         }
 
+        // With a certificate the port speaks HTTPS, wherever the port came from (traefik/whoami does the same).
+        var scheme = settings.CertFile is null ? Uri.UriSchemeHttp : Uri.UriSchemeHttps;
         if (settings.Port is { } port)
         {
-            return OnPorts([port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            return OnPorts(scheme, [port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
         if (environment("ASPNETCORE_URLS") is { Length: > 0 } aspNetCoreUrls)
@@ -27,8 +29,8 @@ public sealed record ListenAddress(IReadOnlyList<string> Urls)
         }
 
         return environment("ASPNETCORE_HTTP_PORTS") is { Length: > 0 } ports
-            ? OnPorts(ports.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            : OnPorts([WhoAmISettings.DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            ? OnPorts(scheme, ports.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            : OnPorts(scheme, [WhoAmISettings.DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
     }
 
     /// <summary>The URLs as ASP.NET Core's <c>urls</c> setting takes them.</summary>
@@ -60,7 +62,7 @@ public sealed record ListenAddress(IReadOnlyList<string> Urls)
         return urls;
     }
 
-    static ListenAddress OnPorts(IEnumerable<string> ports) => new([.. ports.Select(p => $"http://+:{p}")]);
+    static ListenAddress OnPorts(string scheme, IEnumerable<string> ports) => new([.. ports.Select(p => $"{scheme}://+:{p}")]);
 
     static string[] SplitUrls(string urls) =>
         urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } split

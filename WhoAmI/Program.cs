@@ -1,5 +1,6 @@
 using WhoAmI;
 using WhoAmI.Endpoints;
+using WhoAmI.Tls;
 
 WhoAmISettings settings;
 try
@@ -23,10 +24,26 @@ if (settings.Probe)
     return await HealthProbe.RunAsync(args, Environment.GetEnvironmentVariable);
 }
 
+TlsCertificates? tls;
+try
+{
+    tls = TlsCertificates.Load(settings, warning => Console.Error.WriteLine($"WhoAmI: {warning}"));
+}
+catch (SettingsException e)
+{
+    Console.Error.WriteLine($"WhoAmI: {e.Message}");
+    return 2;
+}
+
 // The empty builder: no configuration files, no file watchers, no hosting extras this service does not use.
 var builder = WebApplication.CreateEmptyBuilder(new() { Args = [.. settings.HostArgs] });
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-builder.WebHost.UseKestrelCore().ConfigureKestrel(KestrelLimits.Apply);
+builder.WebHost.UseKestrelCore().ConfigureKestrel(KestrelLimits.Apply).ConfigureKestrel(o => KestrelProtocols.Apply(o, tls));
+if (tls is not null)
+{
+    builder.WebHost.UseKestrelHttpsConfiguration();
+}
+
 // Every listen setting, ASP.NET Core's own included, was weighed by ListenAddress; Kestrel gets only its answer.
 builder.WebHost.UseSetting("urls", ListenAddress.From(settings, Environment.GetEnvironmentVariable).UrlsSetting)
     .UseSetting("http_ports", "").UseSetting("https_ports", "");

@@ -21,6 +21,15 @@ public sealed record WhoAmISettings
     /// <summary>ASP.NET Core's own <c>--urls</c>, ';'-separated; null when not given.</summary>
     public string? Urls { get; init; }
 
+    /// <summary>PEM certificate (and chain) to serve HTTPS with, from <c>--cert</c> or <c>WHOAMI_CERT</c>.</summary>
+    public string? CertFile { get; init; }
+
+    /// <summary>PEM private key of <see cref="CertFile"/>, from <c>--key</c> or <c>WHOAMI_KEY</c>.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>PEM CA certificates that client certificates must chain to (mutual TLS).</summary>
+    public string? CaCertFile { get; init; }
+
     /// <summary>One access-log line per request.</summary>
     public bool Verbose { get; init; }
 
@@ -48,6 +57,12 @@ public sealed record WhoAmISettings
             (s, v) => s with { Port = ParsePort(v) }),
         new("--urls", null, "", "ASP.NET Core listen URLs, ';'-separated, e.g. http://127.0.0.1:9000 (wins over --port)",
             (s, v) => s with { Urls = ListenAddress.Validate(v) }),
+        new("--cert", "WHOAMI_CERT", "", "PEM certificate file: serve HTTPS (HTTP/1.1 and HTTP/2) on the port; needs --key",
+            (s, v) => s with { CertFile = v }),
+        new("--key", "WHOAMI_KEY", "", "PEM private key file of --cert",
+            (s, v) => s with { KeyFile = v }),
+        new("--cacert", "WHOAMI_CACERT", "", "PEM CA file: require client certificates signed by it (mutual TLS)",
+            (s, v) => s with { CaCertFile = v }),
         new("--verbose", "WHOAMI_VERBOSE", "false", "Write one access-log line per request",
             (s, v) => s with { Verbose = ParseBool(v) }, IsSwitch: true),
         new("--expose-env", "WHOAMI_EXPOSE_ENV", "false", "Allow env=true on / and /api to show the environment",

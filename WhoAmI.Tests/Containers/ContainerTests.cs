@@ -164,6 +164,24 @@ public sealed class ContainerTests(ContainerImages images)
         Assert.Equal("unhealthy", await HealthStatusAsync(container.Name, "unhealthy"));
     }
 
+    [Fact]
+    public async Task Image_serves_https_and_http2_from_a_certificate_mounted_read_only_and_stays_healthy()
+    {
+        using var certificates = new TestCertificates();
+        await using var container = await Docker.StartAsync(await ImageAsync(i => i.DockerfileImage), "tls.example.internal",
+            options: ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "-v", $"{certificates.Directory}:/certs:ro",
+                "--health-interval", "1s", "--health-start-period", "0s"],
+            args: ["--cert", "/certs/server.pem", "--key", "/certs/server.key"],
+            tlsHandler: certificates.Handler());
+
+        var response = await container.Client.SendAsync(
+            new HttpRequestMessage(HttpMethod.Get, "/whoami") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact }, Cancel);
+
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.Equal("tls.example.internal", await response.Content.ReadAsStringAsync(Cancel));
+        Assert.Equal("healthy", await HealthStatusAsync(container.Name, "healthy"));
+    }
+
     /// <summary>Docker's health status once it reads <paramref name="expected"/>, or what it reads after 15 s.</summary>
     static async Task<string> HealthStatusAsync(string container, string expected)
     {

@@ -7,9 +7,13 @@ public static class Answering
 {
     /// <summary>True once <c>GET /whoami</c> answers 200; false when <paramref name="within"/> runs out or
     /// <paramref name="gaveUp"/> says there is no point waiting (the process exited).</summary>
-    public static async Task<bool> WaitForWhoamiAsync(Uri baseAddress, TimeSpan within, Func<bool>? gaveUp = null)
+    public static async Task<bool> WaitForWhoamiAsync(Uri baseAddress, TimeSpan within, Func<bool>? gaveUp = null, HttpMessageHandler? handler = null)
     {
-        using var probe = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(1) };
+        using var probe = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null)
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(1),
+        };
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < within && gaveUp?.Invoke() != true)
         {

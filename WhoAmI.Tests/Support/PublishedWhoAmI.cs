@@ -30,13 +30,14 @@ public sealed class PublishedWhoAmI : IAsyncLifetime
     /// <summary>
     /// Starts the binary and waits until it answers <c>/whoami</c>. With no <paramref name="port"/>, it is given
     /// <c>--port</c> with a free loopback port; with one, <paramref name="args"/> or <paramref name="environment"/>
-    /// say where it listens. <paramref name="wrapper"/> is a command that runs the binary (unshare, say).
+    /// say where it listens. <paramref name="wrapper"/> is a command that runs the binary (unshare, say). With a
+    /// <paramref name="tlsHandler"/> the server is reached over HTTPS, and its client uses that handler.
     /// </summary>
     public Task<WhoAmIProcess> StartAsync(IEnumerable<string>? args = null, IDictionary<string, string>? environment = null,
-        int? port = null, IEnumerable<string>? wrapper = null)
+        int? port = null, IEnumerable<string>? wrapper = null, HttpMessageHandler? tlsHandler = null)
     {
         var listen = port ?? WhoAmIProcess.FreePort();
         string[] portArgs = port is null ? ["--port", listen.ToString()] : [];
-        return WhoAmIProcess.StartAsync([.. wrapper ?? [], BinaryPath, .. portArgs, .. args ?? []], listen, environment);
+        return WhoAmIProcess.StartAsync([.. wrapper ?? [], BinaryPath, .. portArgs, .. args ?? []], listen, environment, tlsHandler);
     }
 }

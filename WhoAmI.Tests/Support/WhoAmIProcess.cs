@@ -11,11 +11,11 @@ public sealed partial class WhoAmIProcess : IAsyncDisposable
     readonly Process _process;
     readonly StringBuilder _output = new();
 
-    WhoAmIProcess(Process process, Uri baseAddress)
+    WhoAmIProcess(Process process, Uri baseAddress, HttpMessageHandler? handler)
     {
         _process = process;
         BaseAddress = baseAddress;
-        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Client = new HttpClient(handler ?? new SocketsHttpHandler(), disposeHandler: true) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
@@ -53,8 +53,10 @@ public sealed partial class WhoAmIProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="command"/> (the binary, or a wrapper and then the binary) with a clean
-    /// environment plus <paramref name="environment"/>, and waits until <paramref name="port"/> answers /whoami.</summary>
-    public static async Task<WhoAmIProcess> StartAsync(IEnumerable<string> command, int port, IDictionary<string, string>? environment = null)
+    /// environment plus <paramref name="environment"/>, and waits until <paramref name="port"/> answers /whoami:
+    /// over HTTPS to localhost when a TLS <paramref name="handler"/> is given, which then serves <see cref="Client"/>.</summary>
+    public static async Task<WhoAmIProcess> StartAsync(IEnumerable<string> command, int port, IDictionary<string, string>? environment = null,
+        HttpMessageHandler? handler = null)
     {
         var parts = command.ToList();
         var start = new ProcessStartInfo(parts[0])
@@ -74,8 +76,9 @@ public sealed partial class WhoAmIProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        var process = new WhoAmIProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
-        if (await Answering.WaitForWhoamiAsync(process.BaseAddress, TimeSpan.FromSeconds(20), () => process.HasExited))
+        var baseAddress = new Uri(handler is null ? $"http://127.0.0.1:{port}" : $"https://localhost:{port}");
+        var process = new WhoAmIProcess(Process.Start(start)!, baseAddress, handler);
+        if (await Answering.WaitForWhoamiAsync(process.BaseAddress, TimeSpan.FromSeconds(20), () => process.HasExited, handler))
         {
             return process;
         }

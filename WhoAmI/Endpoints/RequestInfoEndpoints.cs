@@ -2,6 +2,7 @@ using System.Collections;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using WhoAmI.Payloads;
+using WhoAmI.Tls;
 
 namespace WhoAmI.Endpoints;
 
@@ -45,6 +46,18 @@ public static class RequestInfoEndpoints
         }
 
         text.Append("RemoteAddr: ").Append(NetworkAddresses.RemoteAddress(context.Connection)).Append('\n');
+        if (ConnectionTls.Of(context) is { } tls)
+        {
+            text.Append("TLS: ").Append(tls.Protocol).Append(", ALPN ").Append(tls.Alpn ?? "none").Append('\n');
+            if (tls.ClientCertificate is { } client)
+            {
+                text.Append("Certificate[0] Subject: ").Append(client.Subject).Append('\n')
+                    .Append("Certificate[0] Issuer: ").Append(client.Issuer).Append('\n')
+                    .Append("Certificate[0] Serial: ").Append(client.SerialNumber).Append('\n')
+                    .Append("Certificate[0] Valid: ").Append(client.NotBefore.ToString("u")).Append(" to ").Append(client.NotAfter.ToString("u")).Append('\n');
+            }
+        }
+
         foreach (var (key, value) in ExposedEnvironment(context, settings) ?? [])
         {
             text.Append(key).Append('=').Append(value).Append('\n');
@@ -97,7 +110,9 @@ public static class RequestInfoEndpoints
             Method: request.Method,
             Name: settings.Name,
             RemoteAddr: NetworkAddresses.RemoteAddress(context.Connection),
-            Environment: ExposedEnvironment(context, settings)), WhoAmIJsonContext.Default.ApiInfo, cancellationToken: context.RequestAborted);
+            Environment: ExposedEnvironment(context, settings),
+            Protocol: request.Protocol,
+            Tls: ConnectionTls.Of(context)), WhoAmIJsonContext.Default.ApiInfo, cancellationToken: context.RequestAborted);
     }
 
     /// <summary>

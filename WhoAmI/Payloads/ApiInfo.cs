@@ -10,4 +10,6 @@ public sealed record ApiInfo(
     string Method,
     string? Name,
     string RemoteAddr,
-    IReadOnlyDictionary<string, string>? Environment);
+    IReadOnlyDictionary<string, string>? Environment,
+    string Protocol,
+    TlsInfo? Tls);

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+
+namespace WhoAmI.Tls;
+
+/// <summary>
+/// HTTP/1.1 and HTTP/2 on every endpoint: by ALPN over TLS, by prior knowledge in cleartext; and, with
+/// <c>--cert</c>, HTTPS from that certificate, requiring client certificates when <c>--cacert</c> names their CAs.
+/// https://learn.microsoft.com/aspnet/core/fundamentals/servers/kestrel/endpoints
+/// </summary>
+public static class KestrelProtocols
+{
+    public static void Apply(KestrelServerOptions options, TlsCertificates? tls)
+    {
+        // An h2c request says :scheme http on a connection that Http2PriorKnowledge marks as ALPN-negotiated.
+        options.AllowAlternateSchemes = true;
+        var peekTimeout = options.Limits.RequestHeadersTimeout;
+        options.ConfigureEndpointDefaults(listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.Use(next => connection => Http2PriorKnowledge.DetectAsync(connection, () => next(connection), peekTimeout));
+        });
+
+        if (tls is null)
+        {
+            return;
+        }
+
+        options.ConfigureHttpsDefaults(https =>
+        {
+            https.ServerCertificate = tls.Server;
+            if (tls.ClientAuthorities is not null)
+            {
+                https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                https.CheckCertificateRevocation = false;
+                https.ClientCertificateValidation = (certificate, _, _) => tls.IsAcceptedClient(certificate);
+            }
+        });
+    }
+}
