@@ -29,7 +29,7 @@ class Figure:
 
 
 FIGURES = [
-    Figure("binary", "App binary, uncompressed (bytes)", "{:,.0f}", Target(1.25)),
+    Figure("binary", "App binary, uncompressed (bytes)", "{:,.0f}", Target(1.35)),  # 1.25 before HTTPS (issue 11)
     Figure("startup_process", "Start-up to first 200, process (ms)", "{:.1f}", Target(2.0)),
     Figure("rss_idle", "RSS idle after start (KiB)", "{:,.0f}"),
     Figure("rss_after", "RSS after load (KiB)", "{:,.0f}", Target(1.5)),
