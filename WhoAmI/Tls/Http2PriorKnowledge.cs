@@ -41,8 +41,9 @@ static class Http2PriorKnowledge
             {
                 read = await input.ReadAsync(wait.Token);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or IOException)
             {
+                // Timed out, or the client reset the connection: HTTP/1.1 reads the same end and closes quietly.
                 return false;
             }
 
