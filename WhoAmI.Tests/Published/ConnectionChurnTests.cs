@@ -57,19 +57,20 @@ public sealed class ConnectionChurnTests(PublishedWhoAmI published)
         }
     }
 
-    /// <summary>Waits (at most 5 s) until the server has closed its side of the dropped connections.</summary>
-    static async Task WaitForDescriptorsAsync(WhoAmIProcess app, int idleFds)
+    /// <summary>Waits (at most <paramref name="seconds"/>) until the server has closed its side of the dropped connections.</summary>
+    static async Task WaitForDescriptorsAsync(WhoAmIProcess app, int idleFds, int seconds = 5)
     {
-        for (var wait = 0; wait < 50 && app.Descriptors > idleFds + 2; wait++)
+        for (var wait = 0; wait < seconds * 10 && app.Descriptors > idleFds + 2; wait++)
         {
             await Task.Delay(100, Cancel);
         }
     }
 
-    /// <summary>Descriptors and RSS once the server has closed its side of the dropped connections.</summary>
+    /// <summary>Descriptors and RSS once the server has closed its side of the dropped connections. A leak stays;
+    /// a slow close on a loaded machine (seen once: +3 descriptors after 5 s, the JIT fallback at 44 threads) ends.</summary>
     static async Task<(int Fds, long RssKiB)> SettledAsync(WhoAmIProcess app, int idleFds)
     {
-        await WaitForDescriptorsAsync(app, idleFds);
+        await WaitForDescriptorsAsync(app, idleFds, seconds: 20);
         await Task.Delay(500, Cancel);
         return (app.Descriptors, app.ResidentKiB);
     }
