@@ -1,20 +1,32 @@
 # The same image as `dotnet publish WhoAmI -t:PublishContainer`, built by Docker: docker build -t whoami:2.0 .
 # The build stage alone keeps the whole toolchain: docker build --target build -t whoami:1.0 .
 ARG BASE_IMAGE_REGISTRY=mcr.microsoft.com
+ARG BASE_IMAGE_DIGEST=
 
 # Build stage: the SDK with the Native AOT toolchain
 FROM ${BASE_IMAGE_REGISTRY}/dotnet/sdk:10.0-noble-aot AS build
+ARG BASE_IMAGE_REGISTRY
+ARG BASE_IMAGE_DIGEST
+ARG SOURCE_URL=unknown
+ARG SOURCE_REVISION=unknown
+ARG SOURCE_DATE_EPOCH=
 WORKDIR /source
 COPY global.json Directory.Build.props Directory.Packages.props ./
-COPY WhoAmI/WhoAmI.csproj WhoAmI/
-RUN dotnet restore WhoAmI -r linux-x64
+COPY .config/ .config/
+COPY WhoAmI/WhoAmI.csproj WhoAmI/Sbom.targets WhoAmI/
+RUN dotnet restore WhoAmI -r linux-x64 && dotnet tool restore
+COPY eng/sbom/ eng/sbom/
 COPY WhoAmI/ WhoAmI/
-RUN dotnet publish WhoAmI -c Release -r linux-x64 --no-restore -o /app
+RUN dotnet publish WhoAmI -c Release -r linux-x64 --no-restore -o /app \
+      -p:BaseImageRegistry=${BASE_IMAGE_REGISTRY} -p:BaseImageDigest=${BASE_IMAGE_DIGEST} \
+      -p:WhoAmISourceUrl=${SOURCE_URL} -p:WhoAmISourceRevision=${SOURCE_REVISION}
 WORKDIR /app
 CMD ["/app/WhoAmI"]
 
-# Final stage: the chiseled runtime-deps base, the binary and nothing else
-FROM ${BASE_IMAGE_REGISTRY}/dotnet/runtime-deps:10.0-noble-chiseled
+# Final stage: the chiseled runtime-deps base, the binary, its SBOM and nothing else
+FROM ${BASE_IMAGE_REGISTRY}/dotnet/runtime-deps:10.0-noble-chiseled${BASE_IMAGE_DIGEST:+@}${BASE_IMAGE_DIGEST}
+ARG BASE_IMAGE_REGISTRY
+ARG BASE_IMAGE_DIGEST
 ARG SOURCE_URL=unknown
 ARG SOURCE_REVISION=unknown
 LABEL org.opencontainers.image.title="WhoAmI" \
@@ -23,9 +35,11 @@ LABEL org.opencontainers.image.title="WhoAmI" \
       org.opencontainers.image.version="2.0.0" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.source="${SOURCE_URL}" \
-      org.opencontainers.image.revision="${SOURCE_REVISION}"
+      org.opencontainers.image.revision="${SOURCE_REVISION}" \
+      org.opencontainers.image.base.name="${BASE_IMAGE_REGISTRY}/dotnet/runtime-deps:10.0-noble-chiseled${BASE_IMAGE_DIGEST:+@}${BASE_IMAGE_DIGEST}" \
+      org.opencontainers.image.base.digest="${BASE_IMAGE_DIGEST}"
 WORKDIR /app
-COPY --from=build /app/WhoAmI .
+COPY --from=build /app/ .
 USER $APP_UID
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=2s CMD ["/app/WhoAmI", "--probe"]

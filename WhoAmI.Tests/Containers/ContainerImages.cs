@@ -13,7 +13,12 @@ public sealed class ContainerImages : IAsyncLifetime
     public const string SourceUrl = "https://example.invalid/whoami-test";
     public const string SourceRevision = "0123456789abcdef";
 
+    /// <summary>The time both paths put into the SBOM, as a release build would: the commit's.</summary>
+    public static string SourceDateEpoch { get; } = CommitEpoch();
+
     readonly Lazy<Task<string>> _sdk, _dockerfile, _buildKit, _buildStage, _trimmed, _archive;
+    readonly Lazy<Task<string>> _baseDigest;
+    readonly Lazy<Task<(string Sdk, string Dockerfile)>> _pinned;
 
     public ContainerImages()
     {
@@ -23,7 +28,16 @@ public sealed class ContainerImages : IAsyncLifetime
         _buildStage = new(() => BuildDockerfileAsync("whoami-test:1.0", ["--target", "build"]));
         _trimmed = new(BuildTrimmedImageAsync);
         _archive = new(WriteArchiveAsync);
+        _baseDigest = new(() => Docker.RunAsync(["inspect", "--tls-verify=false", "--format", "{{.Digest}}", $"docker://{Registry}/dotnet/runtime-deps:10.0-noble-chiseled"],
+            new Dictionary<string, string?>(), "skopeo"));
+        _pinned = new(BuildPinnedAsync);
     }
+
+    /// <summary>The digest of the base image in <see cref="Registry"/> now.</summary>
+    public Task<string> BaseDigest => _baseDigest.Value;
+
+    /// <summary>Both paths with the base pinned to <see cref="BaseDigest"/>.</summary>
+    public Task<(string Sdk, string Dockerfile)> PinnedImages => _pinned.Value;
 
     public string? SkipReason { get; private set; }
 
@@ -62,7 +76,8 @@ public sealed class ContainerImages : IAsyncLifetime
     {
         SkipUnlessNativeToolchain();
         await TimedAsync("SDK path (dotnet publish -t:PublishContainer)", () => Publish.RunAsync("container", "-t:PublishContainer",
-            $"-p:BaseImageRegistry={Registry}", $"-p:WhoAmISourceUrl={SourceUrl}", $"-p:WhoAmISourceRevision={SourceRevision}"));
+            $"-p:BaseImageRegistry={Registry}", $"-p:WhoAmISourceUrl={SourceUrl}", $"-p:WhoAmISourceRevision={SourceRevision}",
+            $"-p:SOURCE_DATE_EPOCH={SourceDateEpoch}"));
         await Docker.RunAsync("tag", "whoami:2.0", "whoami-test:sdk");
         return "whoami-test:sdk";
     }
@@ -91,6 +106,18 @@ public sealed class ContainerImages : IAsyncLifetime
         return tag;
     }
 
+    async Task<(string Sdk, string Dockerfile)> BuildPinnedAsync()
+    {
+        SkipUnlessNativeToolchain();
+        var digest = await BaseDigest;
+        await TimedAsync("SDK path, base pinned by digest", () => Publish.RunAsync("container", "-t:PublishContainer",
+            $"-p:BaseImageRegistry={Registry}", $"-p:BaseImageDigest={digest}", "-p:ContainerRepository=whoami-test-pinned"));
+        await TimedAsync("Dockerfile, base pinned by digest", () => Docker.RunAsync(
+            [.. BuildArguments("whoami-test-pinned:dockerfile"), "--build-arg", $"BASE_IMAGE_DIGEST={digest}", RepositoryRoot.Path],
+            new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "0" }));
+        return ("whoami-test-pinned:2.0", "whoami-test-pinned:dockerfile");
+    }
+
     async Task<string> BuildTrimmedImageAsync()
     {
         await TimedAsync("SDK path without Native AOT", () => Publish.RunAsync("trimmed", "-t:PublishContainer", "-p:WhoAmINativeAot=false",
@@ -108,9 +135,17 @@ public sealed class ContainerImages : IAsyncLifetime
         return path;
     }
 
-    static string[] BuildArguments(string tag) =>
+    public static string[] BuildArguments(string tag) =>
         ["build", "--pull", "--network", "host", "-t", tag, "--build-arg", $"BASE_IMAGE_REGISTRY={Registry}",
-            "--build-arg", $"SOURCE_URL={SourceUrl}", "--build-arg", $"SOURCE_REVISION={SourceRevision}"];
+            "--build-arg", $"SOURCE_URL={SourceUrl}", "--build-arg", $"SOURCE_REVISION={SourceRevision}",
+            "--build-arg", $"SOURCE_DATE_EPOCH={SourceDateEpoch}"];
+
+    static string CommitEpoch()
+    {
+        var (exitCode, output) = Run.ProcessAsync("git", ["-C", RepositoryRoot.Path, "log", "-1", "--format=%ct"], TimeSpan.FromSeconds(30))
+            .GetAwaiter().GetResult();
+        return exitCode == 0 ? output.Trim() : "0";
+    }
 
     async Task TimedAsync(string what, Func<Task> build)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace WhoAmI.Tests.InMemory;
@@ -7,14 +8,45 @@ public sealed partial class BuildConsistencyTests
 {
     static readonly string Dockerfile = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "Dockerfile"));
 
-    [Theory]
-    [InlineData(null)]
-    [InlineData("localhost:5000")]
-    public async Task Csproj_and_dockerfile_name_the_same_base_image(string? registry)
-    {
-        var fromCsproj = await MsBuildPropertyAsync("ContainerBaseImage", registry is null ? [] : [$"-p:BaseImageRegistry={registry}"]);
+    const string Digest = "sha256:2dade1d785993814a771af556f07338afe89649f983ac366dbf3307235e7c365";
 
-        Assert.Equal(fromCsproj, FinalBaseImageInDockerfile(registry));
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("localhost:5000", null)]
+    [InlineData("localhost:5000", Digest)]
+    public async Task Csproj_and_dockerfile_name_the_same_base_image(string? registry, string? digest)
+    {
+        string[] args = [.. registry is null ? [] : new[] { $"-p:BaseImageRegistry={registry}" }, .. digest is null ? [] : new[] { $"-p:BaseImageDigest={digest}" }];
+        var fromCsproj = await MsBuildPropertyAsync("ContainerBaseImage", args);
+
+        Assert.Equal(fromCsproj, FinalBaseImageInDockerfile(registry, digest));
+    }
+
+    /// <summary>A build from a git checkout labels the image with its commit and its origin, credentials and
+    /// <c>.git</c> stripped, with nothing passed by hand.</summary>
+    [Fact]
+    public async Task Source_and_revision_come_from_git_with_credentials_stripped()
+    {
+        var clone = Directory.CreateTempSubdirectory("whoami-git-").FullName;
+        try
+        {
+            Assert.Equal(0, (await Run.ProcessAsync("git", ["clone", "-q", RepositoryRoot.Path, clone], TimeSpan.FromMinutes(2))).ExitCode);
+            await Run.ProcessAsync("git", ["-C", clone, "remote", "set-url", "origin", "https://builder:s3cret@git.example.invalid/team/whoami.git"], TimeSpan.FromSeconds(30));
+            var head = (await Run.ProcessAsync("git", ["-C", clone, "rev-parse", "HEAD"], TimeSpan.FromSeconds(30))).Output.Trim();
+
+            var (exitCode, output) = await Run.ProcessAsync("dotnet", ["msbuild", Path.Combine(clone, "WhoAmI", "WhoAmI.csproj"),
+                "-t:WhoAmISourceInformation", "-getProperty:WhoAmISourceUrl", "-getProperty:WhoAmISourceRevision"], TimeSpan.FromMinutes(3));
+
+            Assert.True(exitCode == 0, output);
+            using var json = JsonDocument.Parse(output[output.IndexOf('{')..]);
+            var properties = json.RootElement.GetProperty("Properties");
+            Assert.Equal("https://git.example.invalid/team/whoami", properties.GetProperty("WhoAmISourceUrl").GetString());
+            Assert.Equal(head, properties.GetProperty("WhoAmISourceRevision").GetString());
+        }
+        finally
+        {
+            Directory.Delete(clone, recursive: true);
+        }
     }
 
     [Fact]
@@ -29,12 +61,13 @@ public sealed partial class BuildConsistencyTests
         Assert.Equal(await MsBuildPropertyAsync("PackageLicenseExpression", []), labels["org.opencontainers.image.licenses"]);
     }
 
-    /// <summary>The last FROM line, with the BASE_IMAGE_REGISTRY argument replaced as docker build would.</summary>
-    static string FinalBaseImageInDockerfile(string? registry)
+    /// <summary>The last FROM line, with the BASE_IMAGE_REGISTRY and BASE_IMAGE_DIGEST arguments replaced as docker build would.</summary>
+    static string FinalBaseImageInDockerfile(string? registry, string? digest)
     {
         var defaultRegistry = Regex.Match(Dockerfile, @"^ARG BASE_IMAGE_REGISTRY=(\S+)$", RegexOptions.Multiline).Groups[1].Value;
         var from = Regex.Matches(Dockerfile, @"^FROM (\S+)", RegexOptions.Multiline).Last().Groups[1].Value;
-        return from.Replace("${BASE_IMAGE_REGISTRY}", registry ?? defaultRegistry);
+        return from.Replace("${BASE_IMAGE_REGISTRY}", registry ?? defaultRegistry)
+            .Replace("${BASE_IMAGE_DIGEST:+@}", digest is null ? "" : "@").Replace("${BASE_IMAGE_DIGEST}", digest ?? "");
     }
 
     static async Task<string> MsBuildPropertyAsync(string name, string[] args)
