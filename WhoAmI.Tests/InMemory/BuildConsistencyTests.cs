@@ -22,11 +22,23 @@ public sealed partial class BuildConsistencyTests
         Assert.Equal(fromCsproj, FinalBaseImageInDockerfile(registry, digest));
     }
 
+    [Fact]
+    public async Task A_malformed_base_digest_is_refused_before_anything_is_built()
+    {
+        var (exitCode, output) = await Run.ProcessAsync("dotnet", ["build", Path.Combine(RepositoryRoot.Path, "WhoAmI"), "-p:BaseImageDigest=sha256:abc"],
+            TimeSpan.FromMinutes(3));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("BaseImageDigest 'sha256:abc' is not a digest", output);
+    }
+
     /// <summary>A build from a git checkout labels the image with its commit and its origin, credentials and
     /// <c>.git</c> stripped, with nothing passed by hand.</summary>
     [Fact]
     public async Task Source_and_revision_come_from_git_with_credentials_stripped()
     {
+        Assert.SkipUnless((await Run.ProcessAsync("git", ["--version"], TimeSpan.FromSeconds(30))).ExitCode == 0,
+            "needs git: Debian/Ubuntu `sudo apt-get install git`");
         var clone = Directory.CreateTempSubdirectory("whoami-git-").FullName;
         try
         {
