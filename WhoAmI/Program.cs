@@ -37,7 +37,7 @@ catch (SettingsException e)
 
 // The empty builder: no configuration files, no file watchers, no hosting extras this service does not use.
 var builder = WebApplication.CreateEmptyBuilder(new() { Args = [.. settings.HostArgs] });
-builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Logging.AddProvider(new StdoutLoggerProvider()).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.WebHost.UseKestrelCore().ConfigureKestrel(KestrelLimits.Apply).ConfigureKestrel(o => KestrelProtocols.Apply(o, tls));
 if (tls is not null)
 {

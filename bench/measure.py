@@ -143,6 +143,38 @@ def measure_processes(servers, starts, repeats, load_seconds):
     return {name: {k: statistics.median(v) for k, v in f.items()} for name, f in figures.items()}
 
 
+def open_and_drop(port, count, batch=300):
+    """Opens COUNT connections to the server, BATCH at a time, and drops each with a reset (SO_LINGER 0),
+    as a crowd of clients that go away would."""
+    import struct
+    for _ in range(0, count, batch):
+        sockets = []
+        for _ in range(batch):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sockets.append(s)
+        for s in sockets:
+            s.close()
+        time.sleep(0.05)
+
+
+def measure_burst(servers, repeats, settle_seconds=30, connections=3000):
+    """RSS when idle, and SETTLE_SECONDS after a burst of CONNECTIONS opened and dropped: what a server keeps."""
+    say(f"burst: {repeats} runs of each, {connections:,} connections opened and dropped, RSS {settle_seconds} s later")
+    figures = {name: {"rss_burst_idle": [], "rss_burst": []} for name in servers}
+    for order in alternate(repeats):
+        for name in order:
+            server = servers[name]
+            server.start()
+            time.sleep(1)
+            figures[name]["rss_burst_idle"].append(server.rss_kib())
+            open_and_drop(server.port, connections)
+            time.sleep(settle_seconds)
+            figures[name]["rss_burst"].append(server.rss_kib())
+            server.stop()
+    return {name: {k: statistics.median(v) for k, v in f.items()} for name, f in figures.items()}
+
+
 def gzip_size(image):
     """`docker save IMAGE | gzip -c | wc -c`, as the README's commands give it."""
     return int(run("sh", "-c", f"docker save {image} | gzip -c | wc -c"))

@@ -30,13 +30,14 @@ class Figure:
 
 FIGURES = [
     Figure("binary", "App binary, uncompressed (bytes)", "{:,.0f}", Target(1.35)),  # 1.25 before HTTPS (issue 11)
-    Figure("startup_process", "Start-up to first 200, process (ms)", "{:.1f}", Target(2.0)),
-    Figure("rss_idle", "RSS idle after start (KiB)", "{:,.0f}"),
-    Figure("rss_after", "RSS after load (KiB)", "{:,.0f}", Target(1.5)),
+    Figure("startup_process", "Start-up to first 200, process (ms)", "{:.1f}", Target(5.0)),  # 2.0 until issue 13
+    Figure("rss_idle", "RSS idle after start (KiB)", "{:,.0f}", Target(2.5)),
+    Figure("rss_after", "RSS after load (KiB)", "{:,.0f}", Target(1.4)),  # 1.5 until issue 13
     Figure("cpu_per_100k", "CPU per 100,000 requests (s)", "{:.2f}", Target(1.0)),
     Figure("rps", "Requests/s", "{:,.0f}", Target(1.0, higher_is_better=True)),
     Figure("p50", "p50 latency (ms)", "{:.2f}"),
     Figure("p99", "p99 latency (ms)", "{:.2f}", Target(1.0)),
+    Figure("rss_burst", "RSS 30 s after 3,000 dropped connections (KiB)", "{:,.0f}"),
     Figure("startup_container", "Start-up to first 200, container (ms)", "{:.0f}"),
 ]
 
@@ -57,8 +58,24 @@ def ratios(figures):
     return rows
 
 
-def missed(rows):
-    return [f"{r['label']}: ratio {r['ratio']:.2f}, target {Target(**r['target'])}" for r in rows if r["met"] is False]
+# Not a ratio: what WhoAmI keeps after a burst must be within this many KiB of its idle RSS.
+BURST_LIMIT_KIB = 8 * 1024
+
+
+def burst_check(figures):
+    """The burst target, in absolute terms: (kept KiB, met)."""
+    w = figures["whoami"]
+    if "rss_burst" not in w:
+        return None
+    kept = w["rss_burst"] - w["rss_burst_idle"]
+    return kept, kept <= BURST_LIMIT_KIB
+
+
+def missed(rows, burst=None):
+    found = [f"{r['label']}: ratio {r['ratio']:.2f}, target {Target(**r['target'])}" for r in rows if r["met"] is False]
+    if burst and not burst[1]:
+        found.append(f"RSS 30 s after a burst: {burst[0]:,.0f} KiB above idle, target within {BURST_LIMIT_KIB:,} KiB")
+    return found
 
 
 def markdown_table(rows):
