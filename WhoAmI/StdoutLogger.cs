@@ -22,9 +22,7 @@ sealed class StdoutLoggerProvider : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            // Kestrel warns that a cleartext Http1AndHttp2 endpoint "will use HTTP/1.1"; Http2PriorKnowledge makes
-            // that untrue here (h2c is served beside HTTP/1.1), so the warning would only mislead.
-            if (!IsEnabled(logLevel) || (eventId.Id == 64 && category == "Microsoft.AspNetCore.Server.Kestrel"))
+            if (!IsEnabled(logLevel))
             {
                 return;
             }

@@ -85,6 +85,8 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
 
         Assert.Contains($"Now listening on: http://[::]:{app.BaseAddress.Port}", await app.WaitForOutputAsync("Now listening on"));
         Assert.Contains("Application started", await app.WaitForOutputAsync("Application started"));
+        // h2c is served beside HTTP/1.1 (Http2PriorKnowledge), so Kestrel's "will use HTTP/1.1" warning would mislead.
+        Assert.DoesNotContain("HTTP/2 is not enabled", app.Output);
     }
 
     [Fact]

@@ -15,11 +15,10 @@ public static class KestrelProtocols
         // An h2c request says :scheme http on a connection that Http2PriorKnowledge marks as ALPN-negotiated.
         options.AllowAlternateSchemes = true;
         var peekTimeout = options.Limits.RequestHeadersTimeout;
+        // Protocols stay at Kestrel's default, Http1AndHttp2. Setting them explicitly makes Kestrel warn that a
+        // cleartext endpoint "will use HTTP/1.1", which Http2PriorKnowledge makes untrue here.
         options.ConfigureEndpointDefaults(listen =>
-        {
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            listen.Use(next => connection => Http2PriorKnowledge.DetectAsync(connection, () => next(connection), peekTimeout));
-        });
+            listen.Use(next => connection => Http2PriorKnowledge.DetectAsync(connection, () => next(connection), peekTimeout)));
 
         if (tls is null)
         {

@@ -95,7 +95,7 @@ public sealed class TlsCertificates(X509Certificate2 server, X509Certificate2Col
             throw new SettingsException($"{flag}: cannot read '{path}': {e.Message}");
         }
 
-        return text.Contains($"-----BEGIN ", StringComparison.Ordinal) && text.Contains(label, StringComparison.Ordinal)
+        return text.Contains("-----BEGIN ", StringComparison.Ordinal) && text.Contains(label, StringComparison.Ordinal)
             ? text
             : throw new SettingsException($"{flag}: '{path}' holds no PEM {label.ToLowerInvariant()}");
     }
