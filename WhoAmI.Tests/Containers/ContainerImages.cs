@@ -69,7 +69,7 @@ public sealed class ContainerImages : IAsyncLifetime
     public void SkipUnlessAvailable() => Assert.SkipWhen(SkipReason is not null, $"container group left out: {SkipReason}");
 
     /// <summary>The SDK path links the Native AOT binary on this machine; the Dockerfile path links it inside the SDK image.</summary>
-    static void SkipUnlessNativeToolchain() =>
+    public static void SkipUnlessNativeToolchain() =>
         Assert.SkipUnless(NativeToolchain.IsAvailable, $"the SDK path builds Native AOT on this machine: {NativeToolchain.MissingReason}");
 
     async Task<string> BuildSdkImageAsync()
@@ -84,10 +84,14 @@ public sealed class ContainerImages : IAsyncLifetime
 
     async Task<string> BuildDockerfileAsync(string tag, string[] options)
     {
-        await TimedAsync($"Dockerfile, classic builder ({tag})", () => Docker.RunAsync(
-            [.. BuildArguments(tag), .. options, RepositoryRoot.Path], new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "0" }));
+        await TimedAsync($"Dockerfile, classic builder ({tag})", () => ClassicBuildAsync(tag, options));
         return tag;
     }
+
+    /// <summary><c>docker build</c> of this repository with the classic builder, the test's build arguments and
+    /// <paramref name="options"/>.</summary>
+    public static Task<string> ClassicBuildAsync(string tag, params string[] options) =>
+        Docker.RunAsync([.. BuildArguments(tag), .. options, RepositoryRoot.Path], new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "0" });
 
     async Task<string> BuildWithBuildKitAsync()
     {
@@ -112,9 +116,7 @@ public sealed class ContainerImages : IAsyncLifetime
         var digest = await BaseDigest;
         await TimedAsync("SDK path, base pinned by digest", () => Publish.RunAsync("container", "-t:PublishContainer",
             $"-p:BaseImageRegistry={Registry}", $"-p:BaseImageDigest={digest}", "-p:ContainerRepository=whoami-test-pinned"));
-        await TimedAsync("Dockerfile, base pinned by digest", () => Docker.RunAsync(
-            [.. BuildArguments("whoami-test-pinned:dockerfile"), "--build-arg", $"BASE_IMAGE_DIGEST={digest}", RepositoryRoot.Path],
-            new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "0" }));
+        await TimedAsync("Dockerfile, base pinned by digest", () => ClassicBuildAsync("whoami-test-pinned:dockerfile", "--build-arg", $"BASE_IMAGE_DIGEST={digest}"));
         return ("whoami-test-pinned:2.0", "whoami-test-pinned:dockerfile");
     }
 
@@ -135,7 +137,7 @@ public sealed class ContainerImages : IAsyncLifetime
         return path;
     }
 
-    public static string[] BuildArguments(string tag) =>
+    static string[] BuildArguments(string tag) =>
         ["build", "--pull", "--network", "host", "-t", tag, "--build-arg", $"BASE_IMAGE_REGISTRY={Registry}",
             "--build-arg", $"SOURCE_URL={SourceUrl}", "--build-arg", $"SOURCE_REVISION={SourceRevision}",
             "--build-arg", $"SOURCE_DATE_EPOCH={SourceDateEpoch}"];

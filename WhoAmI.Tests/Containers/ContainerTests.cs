@@ -61,7 +61,7 @@ public sealed class ContainerTests(ContainerImages images)
         Assert.Equal(["8080/tcp"], config.GetProperty("ExposedPorts").EnumerateObject().Select(p => p.Name));
         Assert.Equal(["/app/WhoAmI"], config.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("/app", config.GetProperty("WorkingDir").GetString()!.TrimEnd('/'));
-        var labels = Labels(config);
+        var labels = Docker.Labels(config);
         Assert.Equal("WhoAmI", labels["org.opencontainers.image.title"]);
         Assert.Equal("2.0.0", labels["org.opencontainers.image.version"]);
         Assert.Equal("MIT", labels["org.opencontainers.image.licenses"]);
@@ -235,11 +235,8 @@ public sealed class ContainerTests(ContainerImages images)
         Assert.Equal("trimmed.example.internal", await container.Client.GetStringAsync("/whoami", Cancel));
     }
 
-    static Dictionary<string, string> Labels(JsonElement config) =>
-        config.GetProperty("Labels").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
-
     static string OciLabels(JsonElement config) =>
-        string.Join('\n', Labels(config).Where(l => l.Key.StartsWith("org.opencontainers.image.", StringComparison.Ordinal)
+        string.Join('\n', Docker.Labels(config).Where(l => l.Key.StartsWith("org.opencontainers.image.", StringComparison.Ordinal)
             && l.Key != "org.opencontainers.image.base.digest").OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"));
 
     /// <summary>Every path in the image's file system, read from <c>docker export</c>: no shell needed inside.</summary>

@@ -18,11 +18,7 @@ public sealed class ImageContentsTests(ContainerImages images)
         return (await images.SdkImage, await images.DockerfileImage);
     }
 
-    static async Task<Dictionary<string, string>> LabelsAsync(string image)
-    {
-        var (config, _) = await Docker.InspectImageAsync(image);
-        return config.GetProperty("Labels").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
-    }
+    static async Task<Dictionary<string, string>> LabelsAsync(string image) => Docker.Labels((await Docker.InspectImageAsync(image)).Config);
 
     [Fact]
     public async Task Both_paths_name_their_base_image_alike_and_claim_no_digest_they_were_not_given()
@@ -56,14 +52,13 @@ public sealed class ImageContentsTests(ContainerImages images)
     public async Task A_base_digest_that_the_registry_does_not_have_fails_both_builds_naming_it()
     {
         images.SkipUnlessAvailable();
-        NativeToolchainOrSkip();
+        ContainerImages.SkipUnlessNativeToolchain();
         var missing = "sha256:" + new string('0', 64);
 
         var sdk = await Assert.ThrowsAsync<InvalidOperationException>(() => Publish.RunAsync("container", "-t:PublishContainer",
             $"-p:BaseImageRegistry={ContainerEngine.Registry}", $"-p:BaseImageDigest={missing}", "-p:ContainerRepository=whoami-test-missing"));
-        var dockerfile = await Assert.ThrowsAsync<DockerException>(() => Docker.RunAsync(
-            [.. ContainerImages.BuildArguments("whoami-test-missing:dockerfile"), "--build-arg", $"BASE_IMAGE_DIGEST={missing}", RepositoryRoot.Path],
-            new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "0" }));
+        var dockerfile = await Assert.ThrowsAsync<DockerException>(() =>
+            ContainerImages.ClassicBuildAsync("whoami-test-missing:dockerfile", "--build-arg", $"BASE_IMAGE_DIGEST={missing}"));
 
         Assert.Contains(missing, sdk.Message);
         Assert.Contains(missing, dockerfile.Message);
@@ -136,7 +131,4 @@ public sealed class ImageContentsTests(ContainerImages images)
         Assert.Contains(found, p => p.Item1 == "Microsoft.AspNetCore.App.Runtime.linux-x64");
         return found;
     }
-
-    static void NativeToolchainOrSkip() =>
-        Assert.SkipUnless(NativeToolchain.IsAvailable, $"the SDK path builds Native AOT on this machine: {NativeToolchain.MissingReason}");
 }

@@ -26,9 +26,9 @@ public sealed class HealthProbeTests(PublishedWhoAmI published)
         var environment = variable.Length == 0 ? new Dictionary<string, string>() : new() { [variable] = string.Format(value, port) };
         await using var app = await published.StartAsync(args: args, environment: environment, port: port);
 
-        var (healthy, healthyOutput) = await ProbeAsync(args, environment);
+        var (healthy, healthyOutput) = await published.ProbeAsync(args, environment);
         await app.Client.PostAsync("/health", new StringContent("503"), Cancel);
-        var (unhealthy, unhealthyOutput) = await ProbeAsync(args, environment);
+        var (unhealthy, unhealthyOutput) = await published.ProbeAsync(args, environment);
 
         Assert.True(healthy == 0, healthyOutput);
         Assert.Equal("healthy", healthyOutput.Trim());
@@ -39,13 +39,9 @@ public sealed class HealthProbeTests(PublishedWhoAmI published)
     [Fact]
     public async Task Probe_with_nothing_listening_reports_unhealthy_with_exit_code_1()
     {
-        var (exitCode, output) = await ProbeAsync(["--port", WhoAmIProcess.FreePort().ToString()], []);
+        var (exitCode, output) = await published.ProbeAsync(["--port", WhoAmIProcess.FreePort().ToString()]);
 
         Assert.Equal(1, exitCode);
         Assert.StartsWith("unhealthy: ", output);
     }
-
-    Task<(int ExitCode, string Output)> ProbeAsync(string[] args, Dictionary<string, string> environment) =>
-        Run.ProcessAsync(published.BinaryPath, ["--probe", .. args], TimeSpan.FromSeconds(20),
-            environment.ToDictionary(e => e.Key, e => (string?)e.Value));
 }

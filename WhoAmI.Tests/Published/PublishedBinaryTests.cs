@@ -92,7 +92,7 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     [Fact]
     public async Task With_no_settings_it_listens_on_port_8080_on_all_interfaces()
     {
-        Assert.SkipWhen(IsListening(8080), "something else already listens on port 8080");
+        Assert.SkipWhen(WhoAmIProcess.IsListening(8080), "something else already listens on port 8080");
         await using var app = await published.StartAsync(port: 8080);
 
         Assert.Contains("Now listening on: http://[::]:8080", await app.WaitForOutputAsync("Now listening on"));
@@ -119,7 +119,7 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
         await using var app = await published.StartAsync(port: port, args: ["--port", port.ToString()],
             environment: new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = other.ToString() });
 
-        Assert.False(IsListening(other));
+        Assert.False(WhoAmIProcess.IsListening(other));
     }
 
     [Theory]
@@ -144,19 +144,5 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
         Assert.Equal(0, exitCode);
         Assert.Contains("--port", output);
         Assert.Contains("WHOAMI_PORT_NUMBER", output);
-    }
-
-    static bool IsListening(int port)
-    {
-        try
-        {
-            using var client = new System.Net.Sockets.TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
     }
 }

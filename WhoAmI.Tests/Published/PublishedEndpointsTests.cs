@@ -85,9 +85,9 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
         await using var app = await published.StartAsync();
         var port = app.BaseAddress.Port.ToString();
 
-        Assert.Equal(0, (await Run.ProcessAsync(published.BinaryPath, ["--probe", "--port", port], TimeSpan.FromSeconds(20))).ExitCode);
+        Assert.Equal(0, (await published.ProbeAsync(["--port", port])).ExitCode);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.PostAsync("/health", new StringContent("500"), Cancel)).StatusCode);
-        Assert.Equal(1, (await Run.ProcessAsync(published.BinaryPath, ["--probe", "--port", port], TimeSpan.FromSeconds(20))).ExitCode);
+        Assert.Equal(1, (await published.ProbeAsync(["--port", port])).ExitCode);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
     {
         var port = WhoAmIProcess.FreePort().ToString();
 
-        Assert.Equal(1, (await Run.ProcessAsync(published.BinaryPath, ["--probe", "--port", port], TimeSpan.FromSeconds(20))).ExitCode);
+        Assert.Equal(1, (await published.ProbeAsync(["--port", port])).ExitCode);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -142,7 +141,7 @@ public sealed class TlsTests(PublishedWhoAmI published) : IDisposable
         string[] args = ["--port", port.ToString(), .. _certificates.ServerArgs(mutual)];
         await using var app = await published.StartAsync(args: args, port: port, tlsHandler: _certificates.Handler(_certificates.Client));
 
-        var (exitCode, output) = await Run.ProcessAsync(published.BinaryPath, ["--probe", .. args], TimeSpan.FromSeconds(20));
+        var (exitCode, output) = await published.ProbeAsync(args);
 
         Assert.True(exitCode == 0, output);
         Assert.Equal("healthy", output.Trim());
@@ -172,7 +171,7 @@ public sealed class TlsTests(PublishedWhoAmI published) : IDisposable
         Assert.True(exitCode == 2, $"{what}: exit code {exitCode}: {output}");
         Assert.Single(output.TrimEnd('\n').Split('\n'));
         Assert.StartsWith($"WhoAmI: {reason.Replace("{dir}", _certificates.Directory)}", output);
-        Assert.False(IsListening(port));
+        Assert.False(WhoAmIProcess.IsListening(port));
     }
 
     [Fact]
@@ -184,19 +183,5 @@ public sealed class TlsTests(PublishedWhoAmI published) : IDisposable
 
         Assert.Contains("WhoAmI: warning: the certificate in", await app.WaitForOutputAsync("warning:"));
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/whoami", Cancel)).StatusCode);
-    }
-
-    static bool IsListening(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

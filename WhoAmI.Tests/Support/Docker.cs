@@ -24,6 +24,10 @@ public static class Docker
         return (root.GetProperty("Config").Clone(), root.GetProperty("Size").GetInt64());
     }
 
+    /// <summary>The labels in an image's config (from <see cref="InspectImageAsync"/>).</summary>
+    public static Dictionary<string, string> Labels(JsonElement config) =>
+        config.GetProperty("Labels").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
+
     /// <summary>One file's bytes from an image, read with <c>docker create</c> and <c>docker cp</c>: no shell needed inside.</summary>
     public static async Task<byte[]> ReadFileAsync(string image, string path)
     {

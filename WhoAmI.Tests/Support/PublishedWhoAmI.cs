@@ -27,6 +27,12 @@ public sealed class PublishedWhoAmI : IAsyncLifetime
     public void SkipUnlessNativeAot() =>
         Assert.SkipUnless(IsNativeAot, $"tested the trimmed fallback instead of Native AOT: {NativeToolchain.MissingReason}");
 
+    /// <summary><c>WhoAmI --probe</c> with <paramref name="args"/> (and only <paramref name="environment"/> added to
+    /// this process's environment), as a HEALTHCHECK runs it: its exit code and what it printed.</summary>
+    public Task<(int ExitCode, string Output)> ProbeAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null) =>
+        Run.ProcessAsync(BinaryPath, ["--probe", .. args], TimeSpan.FromSeconds(20),
+            environment?.ToDictionary(e => e.Key, e => (string?)e.Value));
+
     /// <summary>
     /// Starts the binary and waits until it answers <c>/whoami</c>. With no <paramref name="port"/>, it is given
     /// <c>--port</c> with a free loopback port; with one, <paramref name="args"/> or <paramref name="environment"/>

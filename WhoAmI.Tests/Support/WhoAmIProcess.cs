@@ -129,6 +129,21 @@ public sealed partial class WhoAmIProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>Whether something accepts connections on loopback <paramref name="port"/> right now.</summary>
+    public static bool IsListening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A loopback port nothing listens on right now.</summary>
     public static int FreePort()
     {
