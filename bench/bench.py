@@ -118,7 +118,7 @@ def main():
     folder.joinpath("benchmarks.svg").write_text(chart.svg(rows))
     print("\n".join(report.markdown_table(rows)))
     if burst:
-        say(f"burst: {burst[0]:,.0f} KiB kept 30 s after, {'within' if burst[1] else 'over'} {report.BURST_LIMIT_KIB:,} KiB")
+        say(f"burst: {burst[0]:,.0f} KiB kept above idle, {'within' if burst[1] else 'over'} {report.BURST_LIMIT_KIB:,} KiB")
     say(f"wrote {(folder / 'benchmarks.md').relative_to(ROOT)}")
     if report.missed(rows, burst) and not options.smoke:
         for m in report.missed(rows, burst):

@@ -7,6 +7,7 @@ import platform
 import shutil
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -124,29 +125,41 @@ def measure_processes(servers, starts, repeats, load_seconds):
             figures[name]["startup_process"].append(server.start() * 1000)
             server.stop()
     say(f"load: {repeats} runs of each, wrk -t{THREADS} -c{CONNECTIONS}, {load_seconds} s per run")
+    for name, server in idle_runs(servers, repeats):
+        figures[name]["rss_idle"].append(server.rss_kib())
+        cpu_before = server.cpu_seconds()
+        result = wrk(server.port, load_seconds)
+        cpu = server.cpu_seconds() - cpu_before
+        figures[name]["rss_after"].append(server.rss_kib())
+        figures[name]["cpu_per_100k"].append(cpu * 100_000 / result["requests"])
+        for key in ("rps", "p50", "p99"):
+            figures[name][key].append(result[key])
+        if result["errors"] or result["non_2xx"]:
+            sys.exit(f"bench: {name} had {result['errors']} socket errors and {result['non_2xx']} non-2xx answers")
+    return medians(figures)
+
+
+def idle_runs(servers, repeats):
+    """Each server started REPEATS times, alternated, and given a second to settle; yields (name, server) and
+    stops the server once the caller has measured it."""
     for order in alternate(repeats):
         for name in order:
             server = servers[name]
             server.start()
-            time.sleep(1)
-            figures[name]["rss_idle"].append(server.rss_kib())
-            cpu_before = server.cpu_seconds()
-            result = wrk(server.port, load_seconds)
-            cpu = server.cpu_seconds() - cpu_before
-            figures[name]["rss_after"].append(server.rss_kib())
-            figures[name]["cpu_per_100k"].append(cpu * 100_000 / result["requests"])
-            for key in ("rps", "p50", "p99"):
-                figures[name][key].append(result[key])
-            if result["errors"] or result["non_2xx"]:
-                sys.exit(f"bench: {name} had {result['errors']} socket errors and {result['non_2xx']} non-2xx answers")
-            server.stop()
+            try:
+                time.sleep(1)
+                yield name, server
+            finally:
+                server.stop()
+
+
+def medians(figures):
     return {name: {k: statistics.median(v) for k, v in f.items()} for name, f in figures.items()}
 
 
 def open_and_drop(port, count, batch=300):
     """Opens COUNT connections to the server, BATCH at a time, and drops each with a reset (SO_LINGER 0),
     as a crowd of clients that go away would."""
-    import struct
     for _ in range(0, count, batch):
         sockets = []
         for _ in range(batch):
@@ -162,17 +175,12 @@ def measure_burst(servers, repeats, settle_seconds=30, connections=3000):
     """RSS when idle, and SETTLE_SECONDS after a burst of CONNECTIONS opened and dropped: what a server keeps."""
     say(f"burst: {repeats} runs of each, {connections:,} connections opened and dropped, RSS {settle_seconds} s later")
     figures = {name: {"rss_burst_idle": [], "rss_burst": []} for name in servers}
-    for order in alternate(repeats):
-        for name in order:
-            server = servers[name]
-            server.start()
-            time.sleep(1)
-            figures[name]["rss_burst_idle"].append(server.rss_kib())
-            open_and_drop(server.port, connections)
-            time.sleep(settle_seconds)
-            figures[name]["rss_burst"].append(server.rss_kib())
-            server.stop()
-    return {name: {k: statistics.median(v) for k, v in f.items()} for name, f in figures.items()}
+    for name, server in idle_runs(servers, repeats):
+        figures[name]["rss_burst_idle"].append(server.rss_kib())
+        open_and_drop(server.port, connections)
+        time.sleep(settle_seconds)
+        figures[name]["rss_burst"].append(server.rss_kib())
+    return medians(figures)
 
 
 def gzip_size(image):
