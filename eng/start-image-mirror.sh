@@ -2,14 +2,15 @@
 # Starts the Docker engine and a local registry on 127.0.0.1:5000 when they are not running, and fills the registry
 # with the base images the builds need. Idempotent: a second run checks and exits in seconds.
 # Run: eng/start-image-mirror.sh                      (as root; then build with BaseImageRegistry=localhost:5000)
-#      WHOAMI_MIRROR_SOURCE=mcr eng/start-image-mirror.sh   (copy the real images instead, where mcr.microsoft.com answers)
+#      WHOAMI_MIRROR_SOURCE=mcr eng/start-image-mirror.sh   (copy the real images instead, where mcr.microsoft.com and
+#                                                         Docker Hub answer)
 #
 # Without WHOAMI_MIRROR_SOURCE=mcr the images are STAND-INS, labelled org.whoami.stand-in=true, never the real ones;
 # each is made by one script in eng/mirror/ (what it holds is said at its top). They are Debian, not Ubuntu noble;
 # sizes of the base layers differ from the real images, the app layer does not.
 set -euo pipefail
 cd "$(dirname "$0")/mirror"
-for part in common.sh engine.sh registry.sh runtime-deps.sh sdk.sh; do
+for part in common.sh engine.sh registry.sh runtime-deps.sh sdk.sh haproxy.sh; do
   # shellcheck source=/dev/null
   source "./$part"
 done
@@ -18,6 +19,7 @@ done
 IMAGES=(
   "dotnet/runtime-deps:10.0-noble-chiseled runtime-deps.sh build_runtime_deps"
   "dotnet/sdk:10.0-noble-aot sdk.sh build_sdk"
+  "haproxy:3.2 haproxy.sh build_haproxy"
 )
 
 start_engine
@@ -25,7 +27,8 @@ start_registry
 for entry in "${IMAGES[@]}"; do
   read -r image script build <<<"$entry"
   if [ "${WHOAMI_MIRROR_SOURCE:-stand-in}" = mcr ]; then
-    has_image "$image" || { say "copying mcr.microsoft.com/$image"; skopeo copy -q --dest-tls-verify=false "docker://mcr.microsoft.com/$image" "docker://$REGISTRY/$image"; }
+    origin=mcr.microsoft.com; [[ $image == dotnet/* ]] || origin=docker.io/library
+    has_image "$image" || { say "copying $origin/$image"; skopeo copy -q --dest-tls-verify=false "docker://$origin/$image" "docker://$REGISTRY/$image"; }
   elif has_image "$image" "$(recipe "$script")"; then
     say "$REGISTRY/$image is up to date"
   else
@@ -33,4 +36,4 @@ for entry in "${IMAGES[@]}"; do
     "$build" "$image"
   fi
 done
-say "ready: build with -p:BaseImageRegistry=$REGISTRY or --build-arg BASE_IMAGE_REGISTRY=$REGISTRY"
+say "ready: build with -p:BaseImageRegistry=$REGISTRY or --build-arg BASE_IMAGE_REGISTRY=$REGISTRY; deploy with HAPROXY_IMAGE=$REGISTRY/haproxy:3.2"

@@ -31,10 +31,14 @@ push() { # push LOCAL_TAG NAME:TAG
   docker rmi -f "$1" >/dev/null
 }
 
-stand_in_changes() { # stand_in_changes NAME:TAG SCRIPT: the --change arguments every stand-in carries, NUL-separated
+stand_in_changes() { # stand_in_changes NAME:TAG SCRIPT ORIGIN: the --change arguments every stand-in carries, NUL-separated
   printf '%s\0' --change "LABEL org.whoami.stand-in=true" \
     --change "LABEL org.whoami.stand-in.recipe=$(recipe "$2")" \
-    --change "LABEL org.opencontainers.image.description=\"WhoAmI offline stand-in for mcr.microsoft.com/$1, built by eng/start-image-mirror.sh; not the real image\"" \
-    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    --change "ENV APP_UID=1654" --change "ENV ASPNETCORE_HTTP_PORTS=8080" --change "ENV DOTNET_RUNNING_IN_CONTAINER=true"
+    --change "LABEL org.opencontainers.image.description=\"WhoAmI offline stand-in for $3/$1, built by eng/start-image-mirror.sh; not the real image\"" \
+    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+}
+
+dotnet_changes() { # dotnet_changes NAME:TAG SCRIPT: a .NET base image's stand-in changes, with the environment the real ones set
+  stand_in_changes "$1" "$2" mcr.microsoft.com
+  printf '%s\0' --change "ENV APP_UID=1654" --change "ENV ASPNETCORE_HTTP_PORTS=8080" --change "ENV DOTNET_RUNNING_IN_CONTAINER=true"
 }

@@ -15,7 +15,7 @@ build_runtime_deps() {
   printf 'root:x:0:\napp:x:1654:\n' >"$root/etc/group"
   chmod 1777 "$root/tmp" && chown 1654:1654 "$root/home/app"
   local changes=()
-  mapfile -d '' changes < <(stand_in_changes "$1" runtime-deps.sh)
+  mapfile -d '' changes < <(dotnet_changes "$1" runtime-deps.sh)
   tar --numeric-owner -C "$root" -c . | docker import "${changes[@]}" --change "USER 1654" - whoami-stand-in/runtime-deps >/dev/null
   push whoami-stand-in/runtime-deps "$1"
 }

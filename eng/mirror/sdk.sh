@@ -14,7 +14,7 @@ build_sdk() {
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/{doc,man,info}
   local changes=() runtime
   runtime=$(dotnet --list-runtimes | awk '/Microsoft.NETCore.App/ {v=$2} END {print v}')
-  mapfile -d '' changes < <(stand_in_changes "$1" sdk.sh)
+  mapfile -d '' changes < <(dotnet_changes "$1" sdk.sh)
   tar --numeric-owner -C "$root" -c . | docker import "${changes[@]}" \
     --change "ENV DOTNET_VERSION=$runtime" --change "ENV DOTNET_SDK_VERSION=$(dotnet --version)" \
     --change "ENV DOTNET_NOLOGO=true" --change "ENV DOTNET_CLI_TELEMETRY_OPTOUT=1" --change "ENV NUGET_XMLDOC_MODE=skip" \

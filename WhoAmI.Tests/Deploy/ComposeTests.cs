@@ -1,0 +1,80 @@
+using WhoAmI.Tests.Containers;
+
+namespace WhoAmI.Tests.Deploy;
+
+/// <summary>deploy/compose.yaml on one host, as a user starts it: <c>up --scale whoami=3</c> behind HAProxy.</summary>
+[Trait("Category", "Swarm")]
+[Collection(ContainerCollection.Name)]
+public sealed class ComposeTests(ContainerImages images)
+{
+    static readonly string ComposeFile = Path.Combine(RepositoryRoot.Path, "deploy", "compose.yaml");
+
+    [Fact]
+    public async Task Compose_up_with_three_replicas_answers_with_each_replicas_container_name()
+    {
+        images.SkipUnlessAvailable();
+        var compose = await ComposeCommandAsync();
+        var project = $"whoami-test-{Guid.NewGuid():N}"[..20];
+        var port = WhoAmIProcess.FreePort();
+        var environment = new Dictionary<string, string?>
+        {
+            ["WHOAMI_IMAGE"] = await images.SdkImage, ["HAPROXY_IMAGE"] = SwarmStack.HaproxyImage, ["WHOAMI_PORT"] = $"{port}",
+        };
+        string[] Args(params string[] args) => [.. compose[1..], "-f", ComposeFile, "-p", project, .. args];
+        try
+        {
+            await Docker.RunAsync(Args("up", "-d", "--scale", "whoami=3"), environment, compose[0]);
+            var containers = (await Docker.RunAsync(Args("ps", "-q", "whoami"), environment, compose[0]))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(id => id[..12]).Order().ToList();
+
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            var names = new HashSet<string>();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (names.Count < 3 && DateTime.UtcNow < deadline)
+            {
+                if (await TryWhoamiAsync(client) is { } name)
+                {
+                    names.Add(name);
+                }
+                else
+                {
+                    await Task.Delay(200, TestContext.Current.CancellationToken);
+                }
+            }
+
+            Assert.Equal(3, containers.Count);
+            Assert.Equal(containers, names.Order());
+        }
+        finally
+        {
+            await Run.ProcessAsync(compose[0], Args("down", "--timeout", "5"), TimeSpan.FromMinutes(2), environment);
+        }
+    }
+
+    /// <summary>The answer to <c>/whoami</c>, or null while HAProxy or the replicas are not up yet (refused, or 503).</summary>
+    static async Task<string?> TryWhoamiAsync(HttpClient client)
+    {
+        try
+        {
+            using var response = await client.GetAsync("/whoami", TestContext.Current.CancellationToken);
+            return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken) : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Compose v2 (<c>docker compose</c>) where the plugin is installed, else Debian's docker-compose 1.29.</summary>
+    static async Task<string[]> ComposeCommandAsync()
+    {
+        if (await Docker.ExitCodeAsync("compose", "version") == 0)
+        {
+            return ["docker", "compose"];
+        }
+
+        var (exitCode, _) = await Run.ProcessAsync("docker-compose", ["version"], TimeSpan.FromMinutes(1));
+        Assert.SkipWhen(exitCode != 0, "neither `docker compose` nor docker-compose is installed (Debian/Ubuntu: apt-get install docker-compose)");
+        return ["docker-compose"];
+    }
+}

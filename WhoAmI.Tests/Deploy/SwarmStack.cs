@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using WhoAmI.Tests.Containers;
+
+namespace WhoAmI.Tests.Deploy;
+
+/// <summary>
+/// deploy/stack.yaml deployed as a user does (<c>docker stack deploy</c>) on a single-node swarm, once for the
+/// tests that share it, with the SDK path's image and the mirror's HAProxy. Everything it made is removed at the end:
+/// the stack, its tags, and the swarm itself when the engine was not in one before.
+/// </summary>
+public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
+{
+    public const string Name = "whoami-test";
+    public const string Service = $"{Name}_whoami";
+    public const string FirstImage = "whoami-swarm-test:1";
+    public const string SecondImage = "whoami-swarm-test:2";
+
+    static readonly string StackFile = Path.Combine(RepositoryRoot.Path, "deploy", "stack.yaml");
+
+    /// <summary>HAProxy's official image where Docker Hub answers (HAPROXY_IMAGE), else the mirror's stand-in.</summary>
+    public static string HaproxyImage { get; } = Environment.GetEnvironmentVariable("HAPROXY_IMAGE") ?? $"{ContainerEngine.Registry}/haproxy:3.2";
+
+    readonly int _port = WhoAmIProcess.FreePort();
+    Lazy<Task>? _deployed;
+    bool _madeSwarm;
+
+    /// <summary>HAProxy's published port, on loopback.</summary>
+    public Uri Address => new($"http://127.0.0.1:{_port}");
+
+    public ValueTask InitializeAsync()
+    {
+        _deployed = new(DeployFirstAsync);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Deploys the stack the first time a test asks, then waits for 3 replicas behind HAProxy.</summary>
+    public async Task ReadyAsync()
+    {
+        images.SkipUnlessAvailable();
+        await _deployed!.Value;
+        await WaitForNamesAsync(3, TimeSpan.FromSeconds(90));
+    }
+
+    async Task DeployFirstAsync()
+    {
+        await Docker.RunAsync("tag", await images.SdkImage, FirstImage);
+        await Docker.RunAsync("tag", await images.DockerfileImage, SecondImage);
+        if (await Docker.RunAsync("info", "--format", "{{.Swarm.LocalNodeState}}") == "inactive")
+        {
+            await Docker.RunAsync("swarm", "init", "--advertise-addr", "127.0.0.1");
+            _madeSwarm = true;
+        }
+
+        await DeployAsync(FirstImage);
+    }
+
+    /// <summary><c>docker stack deploy -c deploy/stack.yaml</c> with <paramref name="image"/> as WHOAMI_IMAGE.</summary>
+    public Task DeployAsync(string image) => Docker.RunAsync(["stack", "deploy", "--detach=true", "-c", StackFile, Name],
+        new Dictionary<string, string?> { ["WHOAMI_IMAGE"] = image, ["HAPROXY_IMAGE"] = HaproxyImage, ["WHOAMI_PORT"] = $"{_port}" });
+
+    /// <summary>Asks HAProxy until <paramref name="count"/> distinct host names have answered in the last 30 requests.</summary>
+    public async Task<TimeSpan> WaitForNamesAsync(int count, TimeSpan timeout)
+    {
+        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        var recent = new Queue<string>();
+        while (clock.Elapsed < timeout)
+        {
+            try
+            {
+                recent.Enqueue(await client.GetStringAsync("/whoami"));
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(200);
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            while (recent.Count > 30)
+            {
+                recent.Dequeue();
+            }
+
+            if (recent.Distinct().Count() == count)
+            {
+                return clock.Elapsed;
+            }
+        }
+
+        throw new TimeoutException($"{count} replicas did not answer through HAProxy within {timeout}; last answers: "
+            + $"{string.Join(", ", recent.Distinct())}\n{await Docker.RunAsync("service", "ps", "--no-trunc", Service)}");
+    }
+
+    /// <summary>The running container of replica <paramref name="slot"/>.</summary>
+    public async Task<string> ContainerOfSlotAsync(int slot) =>
+        await TryContainerOfSlotAsync(slot) ?? throw new InvalidOperationException($"replica {slot} has no single running container");
+
+    /// <summary>The running container of replica <paramref name="slot"/>, or null while there is none (or two).</summary>
+    public async Task<string?> TryContainerOfSlotAsync(int slot)
+    {
+        var ids = await Docker.RunAsync("ps", "-q", "--filter", $"name={Service}.{slot}.", "--filter", "status=running");
+        return ids.Split('\n', StringSplitOptions.RemoveEmptyEntries) is [var id] ? id : null;
+    }
+
+    /// <summary>Sends <c>POST /health</c> with <paramref name="code"/> to one replica, from inside its network
+    /// namespace (the image has no client of its own, and the overlay network is not reachable from the host).</summary>
+    public async Task SetHealthAsync(string container, int code)
+    {
+        var pid = await Docker.RunAsync("inspect", "--format", "{{.State.Pid}}", container);
+        var status = await Docker.RunAsync(["--target", pid, "--net", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+            "--data", $"{code}", "http://127.0.0.1:8080/health"], null, "nsenter");
+        Assert.Equal("200", status);
+    }
+
+    /// <summary>Polls until the service runs <paramref name="replicas"/> tasks in state running, all on <paramref name="image"/>.</summary>
+    public async Task WaitForTasksAsync(int replicas, string image, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        string tasks = "";
+        while (clock.Elapsed < timeout)
+        {
+            tasks = await Docker.RunAsync("service", "ps", "--filter", "desired-state=running", "--format", "{{.Image}} {{.CurrentState}}", Service);
+            var lines = tasks.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (lines.Length == replicas && lines.All(l => l.StartsWith($"{image} Running", StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"{Service} did not reach {replicas} running tasks of {image} within {timeout}:\n{tasks}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_deployed is not { IsValueCreated: true })
+        {
+            return;
+        }
+
+        await Run.ProcessAsync("docker", ["stack", "rm", Name], TimeSpan.FromMinutes(1));
+        // `stack rm` returns before the containers and the network are gone; a new deploy would meet them.
+        for (var i = 0; i < 120; i++)
+        {
+            var (_, left) = await Run.ProcessAsync("docker", ["ps", "-aq", "--filter", $"label=com.docker.stack.namespace={Name}"], TimeSpan.FromMinutes(1));
+            var (_, networks) = await Run.ProcessAsync("docker", ["network", "ls", "-q", "--filter", $"label=com.docker.stack.namespace={Name}"], TimeSpan.FromMinutes(1));
+            if (left.Trim().Length == 0 && networks.Trim().Length == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+
+        if (_madeSwarm)
+        {
+            await Run.ProcessAsync("docker", ["swarm", "leave", "--force"], TimeSpan.FromMinutes(1));
+        }
+
+        await Run.ProcessAsync("docker", ["rmi", FirstImage, SecondImage], TimeSpan.FromMinutes(1));
+    }
+}
