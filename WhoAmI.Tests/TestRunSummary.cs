@@ -18,7 +18,12 @@ public sealed class TestRunSummary(PublishedWhoAmI published)
 
         if (await ContainerEngine.MissingReasonAsync() is { } containers)
         {
-            leftOut.Add($"container group (both image paths): {containers}");
+            leftOut.Add($"container group (both image paths, Compose and Swarm): {containers}");
+        }
+
+        if ((await Run.ProcessAsync("kubectl", ["version", "--client"], TimeSpan.FromMinutes(1))).ExitCode == 127)
+        {
+            leftOut.Add("`kubectl kustomize deploy/k8s` (the manifests were still validated): kubectl is not installed (Debian/Ubuntu: apt-get install kubernetes-client)");
         }
 
         Assert.SkipWhen(leftOut.Count > 0,
