@@ -42,3 +42,51 @@ dotnet_changes() { # dotnet_changes NAME:TAG SCRIPT: a .NET base image's stand-i
   stand_in_changes "$1" "$2" mcr.microsoft.com
   printf '%s\0' --change "ENV APP_UID=1654" --change "ENV ASPNETCORE_HTTP_PORTS=8080" --change "ENV DOTNET_RUNNING_IN_CONTAINER=true"
 }
+
+apt_for() { # apt_for ARCH APT-GET-ARGS...: apt-get for another architecture, with lists and cache of its own
+  local dir=$STATE/apt/$1
+  if [ ! -f "$dir/apt.conf" ]; then
+    mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" && touch "$dir/status"
+    printf 'APT::Architecture "%s";\nAPT::Architectures { "%s"; };\nDir::State::Lists "%s";\nDir::State::status "%s";\nDir::Cache "%s";\n' \
+      "$1" "$1" "$dir/lists" "$dir/status" "$dir/cache" >"$dir/apt.conf"
+  fi
+  if [ -z "$(find "$dir/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then
+    APT_CONFIG=$dir/apt.conf apt-get -q -o APT::Sandbox::User=root update >/dev/null
+  fi
+  APT_CONFIG=$dir/apt.conf apt-get -o APT::Sandbox::User=root "${@:2}"
+}
+
+buildkit() { # buildkit BUILD-ARGS...: docker build with BuildKit (buildx where installed, else Debian's 20.10 client)
+  if docker buildx version >/dev/null 2>&1; then docker buildx build --load "$@"; else DOCKER_BUILDKIT=1 /usr/bin/docker build "$@"; fi
+}
+
+build_platform_image() { # build_platform_image ARCH ROOTFS.TAR NAME:TAG --change INSTRUCTION...: push one platform's image
+  # FROM scratch + ADD under BuildKit: the image config names the target platform, and nothing runs (no emulation).
+  # (docker import would do the rest, but the 20.10 engine ignores its --platform.) Pushed twice: as NAME:TAG-ARCH
+  # in Docker's media types, as the real .NET images are published, and as NAME:TAG-oci-ARCH in OCI's.
+  local arch=$1 rootfs=$2 name=$3 context
+  shift 3
+  context=$(dirname "$rootfs")
+  { echo "FROM scratch"; echo "ADD $(basename "$rootfs") /"; while (($#)); do echo "$2"; shift 2; done; } >"$context/Dockerfile"
+  buildkit -q --platform "linux/$arch" -t "whoami-stand-in/$arch" "$context" >/dev/null
+  skopeo copy -q --dest-tls-verify=false --format v2s2 "docker-daemon:whoami-stand-in/$arch:latest" "docker://$REGISTRY/$name-$arch"
+  skopeo copy -q --dest-tls-verify=false --format oci "docker-daemon:whoami-stand-in/$arch:latest" "docker://$REGISTRY/$name-oci-$arch"
+  docker rmi -f "whoami-stand-in/$arch" >/dev/null
+}
+
+push_index() { # push_index NAME:TAG docker|oci ARCH...: one tag over the platform images NAME:TAG-ARCH (or -oci-ARCH)
+  local name=${1%:*} tag=${1##*:} arch manifest=$STATE/work/manifest.json entries=() list entry suffix=
+  if [ "$2" = oci ]; then
+    list=application/vnd.oci.image.index.v1+json entry=application/vnd.oci.image.manifest.v1+json suffix=-oci tag=$tag-oci
+  else
+    list=application/vnd.docker.distribution.manifest.list.v2+json entry=application/vnd.docker.distribution.manifest.v2+json
+  fi
+  for arch in "${@:3}"; do
+    skopeo inspect -n --raw --tls-verify=false "docker://$REGISTRY/$1$suffix-$arch" >"$manifest"
+    entries+=("$(printf '{"mediaType":"%s","digest":"sha256:%s","size":%d,"platform":{"architecture":"%s","os":"linux"%s}}' "$entry" \
+      "$(sha256sum <"$manifest" | cut -d' ' -f1)" "$(wc -c <"$manifest")" "$arch" "$([ "$arch" = arm64 ] && echo ',"variant":"v8"')")")
+  done
+  local IFS=,
+  printf '{"schemaVersion":2,"mediaType":"%s","manifests":[%s]}' "$list" "${entries[*]}" |
+    curl -fsS -X PUT -H "Content-Type: $list" --data-binary @- "http://$REGISTRY/v2/$name/manifests/$tag" >/dev/null
+}
