@@ -20,6 +20,18 @@ public sealed class TestRunSummary(PublishedWhoAmI published)
         {
             leftOut.Add($"container group (both image paths, Compose and Swarm): {containers}");
         }
+        else
+        {
+            if (published.IsNativeAot && NativeToolchain.Arm64MissingReason is { } arm64)
+            {
+                leftOut.Add($"the SDK path's multi-arch images: {arm64}");
+            }
+
+            if (ContainerEngine.Arm64EmulationMissingReason is { } emulation)
+            {
+                leftOut.Add($"running the arm64 images: {emulation}");
+            }
+        }
 
         if ((await Run.ProcessAsync("kubectl", ["version", "--client"], TimeSpan.FromMinutes(1))).ExitCode == 127)
         {

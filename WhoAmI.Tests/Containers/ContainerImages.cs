@@ -17,6 +17,7 @@ public sealed class ContainerImages : IAsyncLifetime
     public static string SourceDateEpoch { get; } = CommitEpoch();
 
     readonly Lazy<Task<string>> _sdk, _dockerfile, _buildKit, _buildStage, _trimmed, _archive;
+    readonly Lazy<Task<string>> _multiArchSdk, _multiArchDockerfile, _multiArchArchive;
     readonly Lazy<Task<string>> _baseDigest;
     readonly Lazy<Task<(string Sdk, string Dockerfile)>> _pinned;
 
@@ -31,7 +32,28 @@ public sealed class ContainerImages : IAsyncLifetime
         _baseDigest = new(() => Docker.RunAsync(["inspect", "--tls-verify=false", "--format", "{{.Digest}}", $"docker://{Registry}/dotnet/runtime-deps:10.0-noble-chiseled"],
             new Dictionary<string, string?>(), "skopeo"));
         _pinned = new(BuildPinnedAsync);
+        _multiArchSdk = new(() => PublishMultiArchAsync(archive: null));
+        _multiArchDockerfile = new(BuildMultiArchDockerfileAsync);
+        _multiArchArchive = new(() => PublishMultiArchAsync(Path.Combine(RepositoryRoot.Path, "artifacts", "tests", "whoami-multiarch.tar")));
     }
+
+    /// <summary>The architectures a multi-arch build makes, as runtime identifiers and as Docker platforms.</summary>
+    public static readonly (string Rid, string Platform)[] Architectures = [("linux-x64", "linux/amd64"), ("linux-arm64", "linux/arm64")];
+
+    /// <summary>The base image in OCI media types, which the mirror also serves (eng/mirror/runtime-deps.sh).</summary>
+    public static string OciBaseImage => $"{Registry}/dotnet/runtime-deps:10.0-noble-chiseled-oci";
+
+    /// <summary>The repository multi-arch images are pushed to, in the local registry.</summary>
+    public const string MultiArchRepository = "whoami-test-multiarch";
+
+    /// <summary>The SDK path for both architectures, pushed to the local registry as one tag: the reference.</summary>
+    public Task<string> MultiArchSdkImage => _multiArchSdk.Value;
+
+    /// <summary>The Dockerfile built by BuildKit once per platform, joined by <c>docker manifest</c>: the reference.</summary>
+    public Task<string> MultiArchDockerfileImage => _multiArchDockerfile.Value;
+
+    /// <summary>The SDK path for both architectures into one archive (an OCI image layout in a tar).</summary>
+    public Task<string> MultiArchArchivePath => _multiArchArchive.Value;
 
     /// <summary>The digest of the base image in <see cref="Registry"/> now.</summary>
     public Task<string> BaseDigest => _baseDigest.Value;
@@ -40,9 +62,6 @@ public sealed class ContainerImages : IAsyncLifetime
     public Task<(string Sdk, string Dockerfile)> PinnedImages => _pinned.Value;
 
     public string? SkipReason { get; private set; }
-
-    /// <summary>Wall time of each build, for the test output.</summary>
-    public Dictionary<string, TimeSpan> BuildTimes { get; } = [];
 
     /// <summary><c>dotnet publish WhoAmI -t:PublishContainer</c>: whoami:2.0, then tagged whoami-test:sdk.</summary>
     public Task<string> SdkImage => _sdk.Value;
@@ -96,18 +115,23 @@ public sealed class ContainerImages : IAsyncLifetime
     async Task<string> BuildWithBuildKitAsync()
     {
         const string tag = "whoami-test:buildkit";
+        await TimedAsync("Dockerfile, BuildKit", () => BuildKitAsync(tag));
+        return tag;
+    }
+
+    /// <summary><c>docker build</c> with BuildKit: <c>docker buildx</c> where installed; else Debian's docker.io client
+    /// (20.10), which still carries BuildKit itself (newer clients need the buildx plugin).</summary>
+    static async Task BuildKitAsync(string tag, params string[] options)
+    {
         if (await Docker.ExitCodeAsync("buildx", "version") == 0)
         {
-            await TimedAsync("Dockerfile, BuildKit (buildx)", () => Docker.RunAsync(["buildx", .. BuildArguments(tag), "--load", RepositoryRoot.Path]));
-            return tag;
+            await Docker.RunAsync(["buildx", .. BuildArguments(tag), .. options, "--load", RepositoryRoot.Path]);
+            return;
         }
 
-        // Debian's docker.io client (20.10) still carries BuildKit itself; newer clients need the buildx plugin.
         const string legacyClient = "/usr/bin/docker";
         Assert.SkipUnless(File.Exists(legacyClient), "no BuildKit client: neither `docker buildx` nor Debian's docker.io client is installed");
-        await TimedAsync("Dockerfile, BuildKit", () => Docker.RunAsync(
-            [.. BuildArguments(tag), RepositoryRoot.Path], new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "1" }, legacyClient));
-        return tag;
+        await Docker.RunAsync([.. BuildArguments(tag), .. options, RepositoryRoot.Path], new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "1" }, legacyClient);
     }
 
     async Task<(string Sdk, string Dockerfile)> BuildPinnedAsync()
@@ -137,6 +161,46 @@ public sealed class ContainerImages : IAsyncLifetime
         return path;
     }
 
+    async Task<string> PublishMultiArchAsync(string? archive)
+    {
+        SkipUnlessNativeToolchain();
+        Assert.SkipWhen(NativeToolchain.Arm64MissingReason is not null, $"the SDK path's multi-arch build: {NativeToolchain.Arm64MissingReason}");
+        // An archive takes the base in OCI form: on a Docker-format base (as Microsoft's are) the SDK writes an OCI
+        // index over layers of Docker's media types, which umoci rejects.
+        string[] output = archive is null ? [$"-p:ContainerRegistry={Registry}"] : [$"-p:ContainerArchiveOutputPath={archive}", $"-p:ContainerBaseImage={OciBaseImage}"];
+        if (archive is not null)
+        {
+            File.Delete(archive);
+        }
+
+        await TimedAsync($"SDK path, {string.Join(" + ", Architectures.Select(a => a.Platform))}{(archive is null ? "" : ", to an archive")}",
+            () => Publish.RunAsync("multiarch", ["-t:PublishContainer", $"-p:ContainerRuntimeIdentifiers=\"{string.Join(';', Architectures.Select(a => a.Rid))}\"",
+                $"-p:BaseImageRegistry={Registry}", $"-p:ContainerRepository={MultiArchRepository}", $"-p:WhoAmISourceUrl={SourceUrl}",
+                $"-p:WhoAmISourceRevision={SourceRevision}", $"-p:SOURCE_DATE_EPOCH={SourceDateEpoch}", .. output]));
+        return archive ?? $"{Registry}/{MultiArchRepository}:2.0";
+    }
+
+    /// <summary>What a user without buildx does: BuildKit per platform (Debian's 20.10 client), each pushed under its own
+    /// tag, then <c>docker manifest create</c> and <c>push</c> join them under one.</summary>
+    async Task<string> BuildMultiArchDockerfileAsync()
+    {
+        var image = $"{Registry}/{MultiArchRepository}:dockerfile";
+        await TimedAsync($"Dockerfile, BuildKit per platform + docker manifest ({string.Join(", ", Architectures.Select(a => a.Platform))})", async () =>
+        {
+            foreach (var (_, platform) in Architectures)
+            {
+                var tag = $"{image}-{platform.Split('/')[1]}";
+                await BuildKitAsync(tag, "--platform", platform);
+                await Docker.RunAsync("push", "-q", tag);
+            }
+
+            await Run.ProcessAsync("docker", ["manifest", "rm", image], TimeSpan.FromMinutes(1));
+            await Docker.RunAsync(["manifest", "create", "--insecure", image, .. Architectures.Select(a => $"{image}-{a.Platform.Split('/')[1]}")]);
+            await Docker.RunAsync("manifest", "push", "--insecure", image);
+        });
+        return image;
+    }
+
     static string[] BuildArguments(string tag) =>
         ["build", "--pull", "--network", "host", "-t", tag, "--build-arg", $"BASE_IMAGE_REGISTRY={Registry}",
             "--build-arg", $"SOURCE_URL={SourceUrl}", "--build-arg", $"SOURCE_REVISION={SourceRevision}",
@@ -149,16 +213,11 @@ public sealed class ContainerImages : IAsyncLifetime
         return exitCode == 0 ? output.Trim() : "0";
     }
 
-    async Task TimedAsync(string what, Func<Task> build)
+    static async Task TimedAsync(string what, Func<Task> build)
     {
         var clock = Stopwatch.StartNew();
         await build();
-        lock (BuildTimes)
-        {
-            BuildTimes[what] = clock.Elapsed;
-        }
-
-        TestContext.Current.SendDiagnosticMessage($"{what}: {clock.Elapsed.TotalSeconds:0.0} s");
+        Measurements.Record($"build: {what}", $"{clock.Elapsed.TotalSeconds:0.0} s");
     }
 }
 

@@ -8,6 +8,14 @@ public static class ContainerEngine
 
     static readonly Lazy<Task<string?>> Missing = new(FindAsync);
 
+    /// <summary>Null when linux/arm64 images run here (natively, or through qemu registered with binfmt_misc);
+    /// otherwise what to do.</summary>
+    public static string? Arm64EmulationMissingReason { get; } =
+        System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64
+            || File.Exists("/proc/sys/fs/binfmt_misc/qemu-aarch64")
+            ? null
+            : "arm64 binaries do not run here: run eng/enable-arm64-emulation.sh as root (needs qemu-user-static)";
+
     /// <summary>Null when images can be built and run here; otherwise the reason, naming the fix.</summary>
     public static Task<string?> MissingReasonAsync() => Missing.Value;
 

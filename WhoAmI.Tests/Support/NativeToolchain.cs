@@ -8,6 +8,9 @@ public static class NativeToolchain
 
     public static bool IsAvailable => MissingReason is null;
 
+    /// <summary>Null when Native AOT can also link linux-arm64 here (natively, or cross from x64); otherwise what to install.</summary>
+    public static string? Arm64MissingReason { get; } = MissingReason ?? FindArm64();
+
     static string? Find()
     {
         if (!OperatingSystem.IsLinux())
@@ -26,4 +29,12 @@ public static class NativeToolchain
 
         return "Native AOT needs a C linker: Debian/Ubuntu `sudo apt-get install clang zlib1g-dev`, Fedora/RHEL `sudo dnf install clang zlib-devel`";
     }
+
+    // What WhoAmI.csproj's WhoAmICheckNativeToolchain checks before a cross-link.
+    static string? FindArm64() =>
+        System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64
+            || (Run.ProcessAsync("aarch64-linux-gnu-objcopy", ["--version"], TimeSpan.FromSeconds(30)).GetAwaiter().GetResult().ExitCode == 0
+                && File.Exists("/usr/aarch64-linux-gnu/lib/Scrt1.o"))
+            ? null
+            : "cross-linking linux-arm64 needs arm64's toolchain: Debian/Ubuntu `sudo apt-get install clang lld gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross`";
 }
