@@ -58,7 +58,8 @@ public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
     public Task DeployAsync(string image) => Docker.RunAsync(["stack", "deploy", "--detach=true", "-c", StackFile, Name],
         new Dictionary<string, string?> { ["WHOAMI_IMAGE"] = image, ["HAPROXY_IMAGE"] = HaproxyImage, ["WHOAMI_PORT"] = $"{_port}" });
 
-    /// <summary>Asks HAProxy until <paramref name="count"/> distinct host names have answered in the last 30 requests.</summary>
+    /// <summary>Asks HAProxy until the last 30 answers name exactly <paramref name="count"/> distinct hosts: a full
+    /// window, so that replicas still leaving (after a scale-down, their tasks already marked shut down) are seen.</summary>
     public async Task<TimeSpan> WaitForNamesAsync(int count, TimeSpan timeout)
     {
         using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
@@ -83,7 +84,7 @@ public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
                 recent.Dequeue();
             }
 
-            if (recent.Distinct().Count() == count)
+            if (recent.Count == 30 && recent.Distinct().Count() == count)
             {
                 return clock.Elapsed;
             }
