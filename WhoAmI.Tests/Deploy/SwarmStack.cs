@@ -98,10 +98,17 @@ public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
     public async Task<string> ContainerOfSlotAsync(int slot) =>
         await TryContainerOfSlotAsync(slot) ?? throw new InvalidOperationException($"replica {slot} has no single running container");
 
-    /// <summary>The running container of replica <paramref name="slot"/>, or null while there is none (or two).</summary>
+    /// <summary>The running container of replica <paramref name="slot"/>'s current task (not one of a task being
+    /// replaced, which may still be stopping), or null while there is none, or while an update runs two.</summary>
     public async Task<string?> TryContainerOfSlotAsync(int slot)
     {
-        var ids = await Docker.RunAsync("ps", "-q", "--filter", $"name={Service}.{slot}.", "--filter", "status=running");
+        var tasks = await Docker.RunAsync("service", "ps", "--no-trunc", "--filter", "desired-state=running", "--format", "{{.Name}}.{{.ID}}", Service);
+        if (tasks.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(t => t.StartsWith($"{Service}.{slot}.", StringComparison.Ordinal)).ToList() is not [var task])
+        {
+            return null;
+        }
+
+        var ids = await Docker.RunAsync("ps", "-q", "--filter", $"name={task}", "--filter", "status=running");
         return ids.Split('\n', StringSplitOptions.RemoveEmptyEntries) is [var id] ? id : null;
     }
 
