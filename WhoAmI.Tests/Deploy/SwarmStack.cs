@@ -122,7 +122,9 @@ public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
         Assert.Equal("200", status);
     }
 
-    /// <summary>Polls until the service runs <paramref name="replicas"/> tasks in state running, all on <paramref name="image"/>.</summary>
+    /// <summary>Polls until the service runs <paramref name="replicas"/> tasks in state running, all on <paramref name="image"/>,
+    /// and no update is in progress: Swarm watches each updated task for a while (update_config's monitor, 5 s), and
+    /// a task that fails then — a replica killed by the next test — rolls the whole update back.</summary>
     public async Task WaitForTasksAsync(int replicas, string image, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
@@ -130,8 +132,10 @@ public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
         while (clock.Elapsed < timeout)
         {
             tasks = await Docker.RunAsync("service", "ps", "--filter", "desired-state=running", "--format", "{{.Image}} {{.CurrentState}}", Service);
+            var update = await Docker.RunAsync("service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", Service);
             var lines = tasks.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            if (lines.Length == replicas && lines.All(l => l.StartsWith($"{image} Running", StringComparison.Ordinal)))
+            if (lines.Length == replicas && lines.All(l => l.StartsWith($"{image} Running", StringComparison.Ordinal))
+                && update is "" or "completed")
             {
                 return;
             }
@@ -139,7 +143,7 @@ public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
             await Task.Delay(250);
         }
 
-        throw new TimeoutException($"{Service} did not reach {replicas} running tasks of {image} within {timeout}:\n{tasks}");
+        throw new TimeoutException($"{Service} did not reach {replicas} running tasks of {image}, no update in progress, within {timeout}:\n{tasks}");
     }
 
     public async ValueTask DisposeAsync()

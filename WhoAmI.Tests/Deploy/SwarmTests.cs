@@ -74,7 +74,7 @@ public sealed class SwarmTests(SwarmStack stack) : IClassFixture<SwarmStack>
             await load.RunUntilAsync(2_000, TimeSpan.FromMinutes(2));
             await load.StopAsync();
 
-            Measurements.Record("swarm: rolling update of 3 replicas (start-first), deploy to 3 running on the new image", $"{updated.TotalSeconds:0.0} s");
+            Measurements.Record("swarm: rolling update of 3 replicas (start-first), deploy to update completed", $"{updated.TotalSeconds:0.0} s");
             Measurements.Record("swarm: failed requests during the rolling update", $"{load.Failures.Count}/{load.Total}");
             Assert.Empty(load.Failures);
             Assert.True(load.Total >= 2_000);
