@@ -75,12 +75,13 @@ public sealed class MultiArchTests(ContainerImages images)
     [MemberData(nameof(Paths))]
     public async Task Each_platforms_config_is_the_single_arch_images_with_every_label_whole(string path)
     {
+        var platforms = await PlatformImagesAsync(path);
         var (single, _) = await Docker.InspectImageAsync(path == "dockerfile" ? await images.DockerfileImage : await images.SdkImage);
         var expectedLabels = Docker.Labels(single);
         var baseImage = path == "archive" ? ContainerImages.OciBaseImage : $"{ContainerEngine.Registry}/dotnet/runtime-deps:10.0-noble-chiseled";
         expectedLabels["org.opencontainers.image.base.name"] = baseImage;
 
-        foreach (var image in await PlatformImagesAsync(path))
+        foreach (var image in platforms)
         {
             var config = image.Config.GetProperty("config");
             Assert.Equal("1654", config.GetProperty("User").GetString());
