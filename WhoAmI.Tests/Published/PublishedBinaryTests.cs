@@ -16,6 +16,22 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
         Assert.Equal("\u007fELF"u8.ToArray(), File.ReadAllBytes(published.BinaryPath)[..4]);
     }
 
+    /// <summary>Workstation GC, as WhoAmI.csproj asks. The Web SDK's default is Server GC, a heap and a thread per core,
+    /// and a misspelt property once left it on unnoticed (docs/tuning.md); Server GC names its threads.</summary>
+    [Fact]
+    public async Task The_binary_runs_workstation_gc_not_the_web_sdks_server_gc()
+    {
+        published.SkipUnlessNativeAot();
+        await using var app = await published.StartAsync();
+        await app.Client.GetStringAsync("/whoami", Cancel);
+
+        var threads = System.IO.Directory.GetDirectories($"/proc/{app.Pid}/task")
+            .Select(task => File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n')).ToList();
+
+        Assert.Contains(".NET Finalizer", threads);
+        Assert.DoesNotContain(".NET Server GC", threads);
+    }
+
     [Fact]
     public async Task Whoami_answers_the_kernel_host_name()
     {
