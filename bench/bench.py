@@ -16,8 +16,8 @@ from pathlib import Path
 
 import chart
 import report
-from measure import (CONNECTIONS, OUT, ROOT, THREADS, Server, build_images, container_startups, cpu_model,
-                     measure_burst, measure_processes, memory_gib, run, say)
+from measure import (CONNECTIONS, OUT, ROOT, THREADS, build_go, build_images, container_startups, cpu_model, go_server,
+                     measure_burst, measure_processes, memory_gib, run, say, whoami_server)
 
 DOCS = ROOT / "docs"
 
@@ -28,12 +28,9 @@ def measure(smoke, processes_only=False):
     if "WHOAMI_BINARY" not in os.environ:
         run("dotnet", "publish", "WhoAmI", "--nologo", "-o", str(whoami_binary.parent))
     go_binary = OUT / "go" / "whoami"
-    run("go", "build", "-trimpath", "-o", str(go_binary), ".", cwd=ROOT / "bench" / "go-whoami", env={"CGO_ENABLED": "0"})
+    build_go(go_binary)
 
-    servers = {
-        "whoami": Server("whoami", [str(whoami_binary), "--urls", "http://127.0.0.1:{port}"], {}),
-        "go": Server("go", [str(go_binary)], {"WHOAMI_GO_PORT": "{port}"}),
-    }
+    servers = {"whoami": whoami_server("whoami", whoami_binary), "go": go_server(go_binary)}
     if smoke:
         figures = measure_processes(servers, starts=3, repeats=1, load_seconds=1)
         burst = measure_burst(servers, repeats=1, settle_seconds=2, connections=600)

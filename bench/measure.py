@@ -52,6 +52,19 @@ def first_200(port, deadline):
     raise TimeoutError(f"nothing answered on port {port}")
 
 
+def build_go(output, source=ROOT / "bench" / "go-whoami"):
+    """The Go reference as the tutorial builds it: CGO_ENABLED=0 go build -trimpath, not stripped."""
+    run("go", "build", "-trimpath", "-o", str(output), ".", cwd=source, env={"CGO_ENABLED": "0"})
+
+
+def whoami_server(name, binary, env=None):
+    return Server(name, [str(binary), "--urls", "http://127.0.0.1:{port}"], env or {})
+
+
+def go_server(binary):
+    return Server("go", [str(binary)], {"WHOAMI_GO_PORT": "{port}"})
+
+
 class Server:
     """A server process on a loopback port, with its RSS and CPU time read from /proc."""
 
@@ -110,16 +123,16 @@ def milliseconds(text):
     raise ValueError(text)
 
 
-def alternate(repeats):
-    """A B, B A, A B, …: neither server always runs first."""
+def alternate(repeats, names=("whoami", "go")):
+    """A B, B A, A B, … (A B C, C B A, … for more): no server always runs first."""
     for i in range(repeats):
-        yield ("whoami", "go") if i % 2 == 0 else ("go", "whoami")
+        yield tuple(names) if i % 2 == 0 else tuple(reversed(names))
 
 
 def measure_processes(servers, starts, repeats, load_seconds):
     figures = {name: {"startup_process": [], "rss_idle": [], "rss_after": [], "cpu_per_100k": [], "rps": [], "p50": [], "p99": []} for name in servers}
     say(f"start-up: {starts} starts of each, alternating")
-    for order in alternate(starts):
+    for order in alternate(starts, servers):
         for name in order:
             server = servers[name]
             figures[name]["startup_process"].append(server.start() * 1000)
@@ -142,7 +155,7 @@ def measure_processes(servers, starts, repeats, load_seconds):
 def idle_runs(servers, repeats):
     """Each server started REPEATS times, alternated, and given a second to settle; yields (name, server) and
     stops the server once the caller has measured it."""
-    for order in alternate(repeats):
+    for order in alternate(repeats, servers):
         for name in order:
             server = servers[name]
             server.start()
@@ -224,7 +237,7 @@ def build_images(go_binary):
     run("docker", "build", "-q", *dockerfile_args, "-t", "whoami-rebuild:dockerfile", ".", cwd=copy, env={"DOCKER_BUILDKIT": "0"})
     timings["whoami_dockerfile"] = time.perf_counter() - started
     started = time.perf_counter()
-    run("go", "build", "-trimpath", "-o", str(go_context / "whoami"), ".", cwd=copy / "bench" / "go-whoami", env={"CGO_ENABLED": "0"})
+    build_go(go_context / "whoami", source=copy / "bench" / "go-whoami")
     run("docker", "build", "-q", "-f", str(ROOT / "bench" / "go-whoami" / "Dockerfile"), "-t", "whoami-go:rebuild", str(go_context), env={"DOCKER_BUILDKIT": "0"})
     timings["go"] = time.perf_counter() - started
 
