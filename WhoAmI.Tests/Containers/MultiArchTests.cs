@@ -33,7 +33,12 @@ public sealed class MultiArchTests(ContainerImages images)
         return await OciImageSource.Registry(ContainerEngine.Registry, ContainerImages.MultiArchRepository).PlatformImagesAsync(reference.Split(':')[^1]);
     }
 
-    async Task<string> UnpackedArchiveAsync()
+    Task<string>? _unpackedArchive;
+
+    /// <summary>The multi-arch archive unpacked into an OCI layout, once per test.</summary>
+    Task<string> UnpackedArchiveAsync() => _unpackedArchive ??= UnpackArchiveAsync();
+
+    async Task<string> UnpackArchiveAsync()
     {
         var archive = await images.MultiArchArchivePath;
         var layout = Path.Combine(Path.GetDirectoryName(archive)!, "whoami-multiarch-layout");

@@ -17,7 +17,13 @@ public sealed class OciImageSource
     readonly Func<string, Task<byte[]>> _manifest;
     readonly Func<string, Task<byte[]>> _blob;
 
-    OciImageSource(Func<string, Task<byte[]>> manifest, Func<string, Task<byte[]>> blob) => (_manifest, _blob) = (manifest, blob);
+    // Blobs are fetched once per source: a test that reads a file from a layer and then measures the layers would
+    // otherwise pull each layer from the registry twice.
+    OciImageSource(Func<string, Task<byte[]>> manifest, Func<string, Task<byte[]>> blob)
+    {
+        var blobs = new System.Collections.Concurrent.ConcurrentDictionary<string, Task<byte[]>>();
+        (_manifest, _blob) = (manifest, digest => blobs.GetOrAdd(digest, blob));
+    }
 
     /// <summary>A repository in a registry that speaks plain HTTP, such as the mirror's on localhost:5000.</summary>
     public static OciImageSource Registry(string registry, string repository)
