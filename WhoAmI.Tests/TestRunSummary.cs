@@ -1,3 +1,5 @@
+using WhoAmI.Tests.Published;
+
 namespace WhoAmI.Tests;
 
 /// <summary>
@@ -22,14 +24,14 @@ public sealed class TestRunSummary(PublishedWhoAmI published)
         }
         else
         {
-            if (published.IsNativeAot && NativeToolchain.Arm64MissingReason is { } arm64)
+            if (published.IsNativeAot && NativeToolchain.CrossMissingReason is { } cross)
             {
-                leftOut.Add($"the SDK path's multi-arch images: {arm64}");
+                leftOut.Add($"the SDK path's multi-arch images: {cross}");
             }
 
-            if (ContainerEngine.Arm64EmulationMissingReason is { } emulation)
+            if (ContainerEngine.EmulationMissingReason is { } emulation)
             {
-                leftOut.Add($"running the arm64 images: {emulation}");
+                leftOut.Add($"running the other architectures' images: {emulation}");
             }
         }
 

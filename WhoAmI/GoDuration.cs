@@ -3,7 +3,7 @@ using System.Globalization;
 namespace WhoAmI;
 
 /// <summary>Durations written as Go writes them: <c>250ms</c>, <c>2s</c>, <c>1m30s</c> (units ns, us, µs, ms, s, m, h).</summary>
-public static class GoDuration
+internal static class GoDuration
 {
     public static bool TryParse(string? text, out TimeSpan duration)
     {

@@ -10,12 +10,15 @@ namespace WhoAmI;
 /// no shell and no curl, so a Docker HEALTHCHECK runs the service's own binary. A raw socket (in TLS when the
 /// server speaks HTTPS) keeps HttpClient out of the native binary.
 /// </summary>
-static class HealthProbe
+internal static class HealthProbe
 {
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, Func<string, string?> environment)
+    /// <summary>Whether the arguments ask for the probe; then Program parses them after <see cref="ServerArguments"/>.</summary>
+    public static bool IsRequested(IReadOnlyList<string> args) =>
+        args.Any(a => a == "--probe" || a.StartsWith("--probe=", StringComparison.Ordinal));
+
+    public static async Task<int> RunAsync(WhoAmISettings settings)
     {
-        var settings = WhoAmISettings.Parse([.. ServerArguments(), .. args], environment);
-        var (https, endPoint) = ListenAddress.From(settings, environment).Local;
+        var (https, endPoint) = settings.Listen.Local;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         try
         {
@@ -69,7 +72,7 @@ static class HealthProbe
     /// HEALTHCHECK starts the probe with none of them, and shares only the environment. The probe's own flags
     /// come after these, so they win.
     /// </summary>
-    static string[] ServerArguments()
+    public static string[] ServerArguments()
     {
         try
         {

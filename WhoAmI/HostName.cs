@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace WhoAmI;
 
 /// <summary>Where the host name comes from; tests put a fixed name (or none) in its place.</summary>
-public interface IHostNameSource
+internal interface IHostNameSource
 {
     /// <summary>The host name, or null when it cannot be read.</summary>
     string? GetHostName();
@@ -14,7 +14,7 @@ public interface IHostNameSource
 /// The kernel's host name, whole, as Go's os.Hostname() returns it. Dns.GetHostName() is gethostname(2);
 /// Environment.MachineName would cut <c>web-1.example.internal</c> at its first dot.
 /// </summary>
-public sealed class KernelHostName : IHostNameSource
+internal sealed class KernelHostName : IHostNameSource
 {
     public string? GetHostName()
     {

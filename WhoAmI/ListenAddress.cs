@@ -1,36 +1,29 @@
+using System.Globalization;
 using System.Net;
 
 namespace WhoAmI;
 
 /// <summary>
-/// Where the service listens, worked out once: Kestrel binds these URLs and <c>--probe</c> asks the first of them.
-/// First match wins: <c>--urls</c>, <c>--port</c>, <c>WHOAMI_PORT_NUMBER</c>, <c>ASPNETCORE_URLS</c>,
-/// <c>ASPNETCORE_HTTP_PORTS</c> (the .NET base images set 8080), then port 8080 on all interfaces.
+/// Where the service listens: Kestrel binds these URLs and <c>--probe</c> asks the first of them. First match wins:
+/// <c>--urls</c>, <c>--port</c>, <c>WHOAMI_PORT_NUMBER</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, then
+/// <see cref="DefaultPort"/> on all interfaces.
 /// </summary>
-public sealed record ListenAddress(IReadOnlyList<string> Urls)
+internal sealed record ListenAddress(IReadOnlyList<string> Urls)
 {
-    public static ListenAddress From(WhoAmISettings settings, Func<string, string?> environment)
+    /// <summary>WhoAmI.csproj's WhoAmIHttpPort and the Dockerfile's HTTP_PORT say the same; a test checks that they do.</summary>
+    public const int DefaultPort = 8080;
+
+    /// <summary>The first of the candidates, in the order of the rule above, that was given.</summary>
+    /// <param name="https">A certificate was given: the port speaks HTTPS, wherever it came from (as in traefik/whoami).</param>
+    /// <exception cref="FormatException">The chosen ASP.NET Core variable names no URL or no port.</exception>
+    public static ListenAddress Resolve(string? urls, int? port, string? aspNetCoreUrls, string? aspNetCoreHttpPorts, bool https)
     {
-        if (settings.Urls is { } urls)
-        {
-            return new(SplitUrls(urls));
-        }
-
-        // With a certificate the port speaks HTTPS, wherever the port came from (traefik/whoami does the same).
-        var scheme = settings.CertFile is null ? Uri.UriSchemeHttp : Uri.UriSchemeHttps;
-        if (settings.Port is { } port)
-        {
-            return OnPorts(scheme, [port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        }
-
-        if (environment("ASPNETCORE_URLS") is { Length: > 0 } aspNetCoreUrls)
-        {
-            return new(SplitUrls(aspNetCoreUrls));
-        }
-
-        return environment("ASPNETCORE_HTTP_PORTS") is { Length: > 0 } ports
-            ? OnPorts(scheme, ports.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            : OnPorts(scheme, [WhoAmISettings.DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var scheme = https ? Uri.UriSchemeHttps : Uri.UriSchemeHttp;
+        return urls is not null ? new(SplitUrls(urls))
+            : port is { } given ? OnPorts(scheme, [given])
+            : aspNetCoreUrls is not null ? new(SplitUrls(aspNetCoreUrls))
+            : aspNetCoreHttpPorts is not null ? OnPorts(scheme, [.. aspNetCoreHttpPorts.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParsePort)])
+            : OnPorts(scheme, [DefaultPort]);
     }
 
     /// <summary>The URLs as ASP.NET Core's <c>urls</c> setting takes them.</summary>
@@ -54,18 +47,31 @@ public sealed record ListenAddress(IReadOnlyList<string> Urls)
     /// <summary>Throws <see cref="FormatException"/> with the reason when a URL is not one Kestrel can bind.</summary>
     public static string Validate(string urls)
     {
-        foreach (var url in SplitUrls(urls))
+        SplitUrls(urls);
+        return urls;
+    }
+
+    public static int ParsePort(string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+            ? port
+            : throw new FormatException($"'{value}' is not a port number from 1 to 65535");
+
+    static ListenAddress OnPorts(string scheme, IEnumerable<int> ports) =>
+        new([.. ports.Select(p => string.Create(CultureInfo.InvariantCulture, $"{scheme}://+:{p}"))]);
+
+    static string[] SplitUrls(string urls)
+    {
+        var split = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (split.Length == 0)
+        {
+            throw new FormatException($"'{urls}' names no URL");
+        }
+
+        foreach (var url in split)
         {
             BindingAddress.Parse(url);
         }
 
-        return urls;
+        return split;
     }
-
-    static ListenAddress OnPorts(string scheme, IEnumerable<string> ports) => new([.. ports.Select(p => $"{scheme}://+:{p}")]);
-
-    static string[] SplitUrls(string urls) =>
-        urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } split
-            ? split
-            : throw new FormatException($"'{urls}' names no URL");
 }

@@ -4,7 +4,7 @@ using System.Net.NetworkInformation;
 namespace WhoAmI;
 
 /// <summary>The addresses of every network interface, loopback included, IPv4 and IPv6, without zone ids.</summary>
-static class NetworkAddresses
+internal static class NetworkAddresses
 {
     public static List<string> All()
     {

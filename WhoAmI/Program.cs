@@ -1,11 +1,14 @@
 using WhoAmI;
 using WhoAmI.Endpoints;
+using WhoAmI.Server;
 using WhoAmI.Tls;
 
 WhoAmISettings settings;
 try
 {
-    settings = WhoAmISettings.Parse(args, Environment.GetEnvironmentVariable);
+    // A HEALTHCHECK starts the probe without the server's flags: it reads them back from PID 1, its own win.
+    settings = WhoAmISettings.Parse(HealthProbe.IsRequested(args) ? [.. HealthProbe.ServerArguments(), .. args] : args,
+        Environment.GetEnvironmentVariable);
 }
 catch (SettingsException e)
 {
@@ -21,7 +24,7 @@ if (settings.Help)
 
 if (settings.Probe)
 {
-    return await HealthProbe.RunAsync(args, Environment.GetEnvironmentVariable);
+    return await HealthProbe.RunAsync(settings);
 }
 
 TlsCertificates? tls;
@@ -45,10 +48,11 @@ if (tls is not null)
 }
 
 // Every listen setting, ASP.NET Core's own included, was weighed by ListenAddress; Kestrel gets only its answer.
-builder.WebHost.UseSetting("urls", ListenAddress.From(settings, Environment.GetEnvironmentVariable).UrlsSetting)
+builder.WebHost.UseSetting("urls", settings.Listen.UrlsSetting)
     .UseSetting("http_ports", "").UseSetting("https_ports", "");
 
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = KestrelLimits.ShutdownTimeout);
+// Requests in flight get 5 s at shutdown: under Docker's 10 s before SIGKILL.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 builder.Services.AddRoutingCore();
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton<IHostNameSource, KernelHostName>();

@@ -5,11 +5,10 @@ namespace WhoAmI;
 
 /// <summary>
 /// Every flag and environment variable the service reads, parsed once at start. Flags win over environment
-/// variables; where the service listens is worked out from these by <see cref="ListenAddress"/>.
+/// variables; <see cref="Listen"/> is where the service listens, by <see cref="ListenAddress"/>'s rule.
 /// </summary>
-public sealed record WhoAmISettings
+internal sealed record WhoAmISettings
 {
-    public const int DefaultPort = 8080;
     public const long DefaultMaxDataBytes = 1L << 30;
 
     /// <summary>Shown as <c>Name:</c> on <c>/</c> and <c>name</c> on <c>/api</c>.</summary>
@@ -20,6 +19,15 @@ public sealed record WhoAmISettings
 
     /// <summary>ASP.NET Core's own <c>--urls</c>, ';'-separated; null when not given.</summary>
     public string? Urls { get; init; }
+
+    /// <summary>ASP.NET Core's <c>ASPNETCORE_URLS</c>; null when not set.</summary>
+    public string? AspNetCoreUrls { get; init; }
+
+    /// <summary>ASP.NET Core's <c>ASPNETCORE_HTTP_PORTS</c> (the .NET base images set it); null when not set.</summary>
+    public string? AspNetCoreHttpPorts { get; init; }
+
+    /// <summary>Where the service listens, resolved from the settings above by <see cref="Parse"/>.</summary>
+    public ListenAddress Listen { get; init; } = ListenAddress.Resolve(null, null, null, null, https: false);
 
     /// <summary>PEM certificate (and chain) to serve HTTPS with, from <c>--cert</c> or <c>WHOAMI_CERT</c>.</summary>
     public string? CertFile { get; init; }
@@ -53,10 +61,14 @@ public sealed record WhoAmISettings
     [
         new("--name", "WHOAMI_NAME", "", "Name shown on / and /api",
             (s, v) => s with { Name = v }),
-        new("--port", "WHOAMI_PORT_NUMBER", "8080", "Port to listen on, all interfaces (see precedence in the README)",
-            (s, v) => s with { Port = ParsePort(v) }),
+        new("--port", "WHOAMI_PORT_NUMBER", ListenAddress.DefaultPort.ToString(CultureInfo.InvariantCulture),
+            "Port to listen on, all interfaces (see precedence in the README)", (s, v) => s with { Port = ListenAddress.ParsePort(v) }),
         new("--urls", null, "", "ASP.NET Core listen URLs, ';'-separated, e.g. http://127.0.0.1:9000 (wins over --port)",
             (s, v) => s with { Urls = ListenAddress.Validate(v) }),
+        new(null, "ASPNETCORE_URLS", "", "ASP.NET Core listen URLs, when neither --port nor WHOAMI_PORT_NUMBER is given",
+            (s, v) => s with { AspNetCoreUrls = v }),
+        new(null, "ASPNETCORE_HTTP_PORTS", "", "Ports, ';'-separated, when no listen setting above is given (the image sets the default port)",
+            (s, v) => s with { AspNetCoreHttpPorts = v }),
         new("--cert", "WHOAMI_CERT", "", "PEM certificate file: serve HTTPS (HTTP/1.1 and HTTP/2) on the port; needs --key",
             (s, v) => s with { CertFile = v }),
         new("--key", "WHOAMI_KEY", "", "PEM private key file of --cert",
@@ -101,14 +113,28 @@ public sealed record WhoAmISettings
                 continue;
             }
 
-            var setting = All.FirstOrDefault(s => string.Equals(s.Flag, flag, StringComparison.Ordinal))
+            var setting = All.FirstOrDefault(s => s.Flag is not null && string.Equals(s.Flag, flag, StringComparison.Ordinal))
                 ?? throw new SettingsException($"unknown argument '{args[i]}'");
             var next = setting.IsSwitch ? inlineValue ?? "true"
                 : inlineValue ?? (i + 1 < args.Count ? args[++i] : throw new SettingsException($"{flag} needs a value"));
             settings = Apply(setting, settings, next, flag);
         }
 
-        return settings with { HostArgs = hostArgs };
+        return settings with { HostArgs = hostArgs, Listen = ResolveListen(settings) };
+    }
+
+    static ListenAddress ResolveListen(WhoAmISettings s)
+    {
+        try
+        {
+            return ListenAddress.Resolve(s.Urls, s.Port, s.AspNetCoreUrls, s.AspNetCoreHttpPorts, https: s.CertFile is not null);
+        }
+        catch (FormatException e)
+        {
+            // Only the ASP.NET Core variables are checked here, and only the one that was chosen: the flags and
+            // WHOAMI_PORT_NUMBER were checked as they were read.
+            throw new SettingsException($"{(s.AspNetCoreUrls is not null ? "ASPNETCORE_URLS" : "ASPNETCORE_HTTP_PORTS")}: {e.Message}");
+        }
     }
 
     public static string HelpText
@@ -122,16 +148,14 @@ public sealed record WhoAmISettings
                 .AppendLine();
             foreach (var s in All)
             {
-                var flag = s.IsSwitch ? s.Flag : $"{s.Flag} <value>";
-                var env = s.EnvironmentVariable is null ? "" : $" [{s.EnvironmentVariable}]";
+                // A row without a flag is an environment variable alone, shown in the flag's column.
+                var flag = s.Flag is null ? s.EnvironmentVariable : s.IsSwitch ? s.Flag : $"{s.Flag} <value>";
+                var env = s.EnvironmentVariable is null || s.Flag is null ? "" : $" [{s.EnvironmentVariable}]";
                 var @default = s.Default.Length == 0 ? "" : $" (default {s.Default})";
                 text.AppendLine($"  {flag,-26}{s.Description}{@default}{env}");
             }
 
-            return text
-                .AppendLine()
-                .AppendLine("Also honoured: ASPNETCORE_URLS and ASPNETCORE_HTTP_PORTS when no --port or WHOAMI_PORT_NUMBER is given.")
-                .ToString();
+            return text.ToString();
         }
     }
 
@@ -153,11 +177,6 @@ public sealed record WhoAmISettings
         return arg.StartsWith("--", StringComparison.Ordinal) && equals > 0 ? (arg[..equals], arg[(equals + 1)..]) : (arg, null);
     }
 
-    static int ParsePort(string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
-            ? port
-            : throw new FormatException($"'{value}' is not a port number from 1 to 65535");
-
     static bool ParseBool(string value) => value.ToLowerInvariant() switch
     {
         "true" or "1" or "yes" => true,
@@ -171,9 +190,10 @@ public sealed record WhoAmISettings
             : throw new FormatException($"'{value}' is not a positive number of bytes");
 }
 
-/// <summary>A flag, its environment variable, its default and what it means, and how it sets its value.</summary>
-public sealed record Setting(
-    string Flag,
+/// <summary>A flag, its environment variable, its default and what it means, and how it sets its value. An
+/// environment variable alone has no flag.</summary>
+internal sealed record Setting(
+    string? Flag,
     string? EnvironmentVariable,
     string Default,
     string Description,
@@ -181,4 +201,4 @@ public sealed record Setting(
     bool IsSwitch = false);
 
 /// <summary>A bad flag or environment value: reported on one line, exit code 2.</summary>
-public sealed class SettingsException(string message) : Exception(message);
+internal sealed class SettingsException(string message) : Exception(message);

@@ -5,6 +5,8 @@ namespace WhoAmI.Tests.Containers;
 /// <summary>
 /// The images, each built once per test run when a test first asks for it, through the commands a user runs.
 /// Needs a Docker engine and the base images in <see cref="Registry"/>: eng/start-image-mirror.sh provides both.
+/// Every image of a run is built from one base: its digest is read before the first build, and a build after which
+/// the registry serves another fails, naming both (something outside the run wrote to the mirror).
 /// </summary>
 public sealed class ContainerImages : IAsyncLifetime
 {
@@ -29,19 +31,21 @@ public sealed class ContainerImages : IAsyncLifetime
         _buildStage = new(() => BuildDockerfileAsync("whoami-test:1.0", ["--target", "build"]));
         _trimmed = new(BuildTrimmedImageAsync);
         _archive = new(WriteArchiveAsync);
-        _baseDigest = new(() => Docker.RunAsync(["inspect", "--tls-verify=false", "--format", "{{.Digest}}", $"docker://{Registry}/dotnet/runtime-deps:10.0-noble-chiseled"],
-            new Dictionary<string, string?>(), "skopeo"));
+        _baseDigest = new(ReadBaseDigestAsync);
         _pinned = new(BuildPinnedAsync);
         _multiArchSdk = new(() => PublishMultiArchAsync(archive: null));
         _multiArchDockerfile = new(BuildMultiArchDockerfileAsync);
         _multiArchArchive = new(() => PublishMultiArchAsync(Path.Combine(RepositoryRoot.Path, "artifacts", "tests", "whoami-multiarch.tar")));
     }
 
-    /// <summary>The architectures a multi-arch build makes, as runtime identifiers and as Docker platforms.</summary>
-    public static readonly (string Rid, string Platform)[] Architectures = [("linux-x64", "linux/amd64"), ("linux-arm64", "linux/arm64")];
+    /// <summary>The architectures a multi-arch build makes: WhoAmI.csproj's.</summary>
+    static IReadOnlyList<BuildFacts.Architecture> Architectures => BuildFacts.Architectures;
+
+    /// <summary>The base image as the builds name it.</summary>
+    public static string BaseImage => $"{Registry}/{BuildFacts.BaseImageName}";
 
     /// <summary>The base image in OCI media types, which the mirror also serves (eng/mirror/runtime-deps.sh).</summary>
-    public static string OciBaseImage => $"{Registry}/dotnet/runtime-deps:10.0-noble-chiseled-oci";
+    public static string OciBaseImage => $"{BaseImage}-oci";
 
     /// <summary>The repository multi-arch images are pushed to, in the local registry.</summary>
     public const string MultiArchRepository = "whoami-test-multiarch";
@@ -55,7 +59,7 @@ public sealed class ContainerImages : IAsyncLifetime
     /// <summary>The SDK path for both architectures into one archive (an OCI image layout in a tar).</summary>
     public Task<string> MultiArchArchivePath => _multiArchArchive.Value;
 
-    /// <summary>The digest of the base image in <see cref="Registry"/> now.</summary>
+    /// <summary>The digest of the base image in <see cref="Registry"/> when the run began.</summary>
     public Task<string> BaseDigest => _baseDigest.Value;
 
     /// <summary>Both paths with the base pinned to <see cref="BaseDigest"/>.</summary>
@@ -63,7 +67,7 @@ public sealed class ContainerImages : IAsyncLifetime
 
     public string? SkipReason { get; private set; }
 
-    /// <summary><c>dotnet publish WhoAmI -t:PublishContainer</c>: whoami:2.0, then tagged whoami-test:sdk.</summary>
+    /// <summary><c>dotnet publish WhoAmI -t:PublishContainer</c>: whoami:2.0 (<see cref="BuildFacts.Image"/>), then tagged whoami-test:sdk.</summary>
     public Task<string> SdkImage => _sdk.Value;
 
     /// <summary><c>docker build -t … .</c> with the classic builder.</summary>
@@ -81,7 +85,17 @@ public sealed class ContainerImages : IAsyncLifetime
     /// <summary><c>-p:ContainerArchiveOutputPath=…</c>: a tarball, no daemon involved.</summary>
     public Task<string> ArchivePath => _archive.Value;
 
-    public async ValueTask InitializeAsync() => SkipReason = await ContainerEngine.MissingReasonAsync();
+    public async ValueTask InitializeAsync()
+    {
+        SkipReason = await ContainerEngine.MissingReasonAsync();
+        if (SkipReason is null)
+        {
+            await BaseDigest;
+        }
+    }
+
+    Task<string> ReadBaseDigestAsync() =>
+        Docker.RunAsync(["inspect", "--tls-verify=false", "--format", "{{.Digest}}", $"docker://{BaseImage}"], new Dictionary<string, string?>(), "skopeo");
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
@@ -97,7 +111,7 @@ public sealed class ContainerImages : IAsyncLifetime
         await TimedAsync("SDK path (dotnet publish -t:PublishContainer)", () => Publish.RunAsync("container", "-t:PublishContainer",
             $"-p:BaseImageRegistry={Registry}", $"-p:WhoAmISourceUrl={SourceUrl}", $"-p:WhoAmISourceRevision={SourceRevision}",
             $"-p:SOURCE_DATE_EPOCH={SourceDateEpoch}"));
-        await Docker.RunAsync("tag", "whoami:2.0", "whoami-test:sdk");
+        await Docker.RunAsync("tag", BuildFacts.Image, "whoami-test:sdk");
         return "whoami-test:sdk";
     }
 
@@ -141,20 +155,21 @@ public sealed class ContainerImages : IAsyncLifetime
         await TimedAsync("SDK path, base pinned by digest", () => Publish.RunAsync("container", "-t:PublishContainer",
             $"-p:BaseImageRegistry={Registry}", $"-p:BaseImageDigest={digest}", "-p:ContainerRepository=whoami-test-pinned"));
         await TimedAsync("Dockerfile, base pinned by digest", () => ClassicBuildAsync("whoami-test-pinned:dockerfile", "--build-arg", $"BASE_IMAGE_DIGEST={digest}"));
-        return ("whoami-test-pinned:2.0", "whoami-test-pinned:dockerfile");
+        return ($"whoami-test-pinned:{BuildFacts.ImageTag}", "whoami-test-pinned:dockerfile");
     }
 
     async Task<string> BuildTrimmedImageAsync()
     {
         await TimedAsync("SDK path without Native AOT", () => Publish.RunAsync("trimmed", "-t:PublishContainer", "-p:WhoAmINativeAot=false",
             $"-p:BaseImageRegistry={Registry}", "-p:ContainerRepository=whoami-test-trimmed"));
-        return "whoami-test-trimmed:2.0";
+        return $"whoami-test-trimmed:{BuildFacts.ImageTag}";
     }
 
     async Task<string> WriteArchiveAsync()
     {
         SkipUnlessNativeToolchain();
-        var path = Path.Combine(RepositoryRoot.Path, "artifacts", "tests", "whoami-archive.tar.gz");
+        // .tar: the SDK writes an uncompressed tar whatever the name says (dotnet/sdk-container-builds#518).
+        var path = Path.Combine(RepositoryRoot.Path, "artifacts", "tests", "whoami-archive.tar");
         File.Delete(path);
         await TimedAsync("SDK path to a tarball", () => Publish.RunAsync("container", "-t:PublishContainer",
             $"-p:BaseImageRegistry={Registry}", "-p:ContainerRepository=whoami-test-archive", $"-p:ContainerArchiveOutputPath={path}"));
@@ -164,38 +179,38 @@ public sealed class ContainerImages : IAsyncLifetime
     async Task<string> PublishMultiArchAsync(string? archive)
     {
         SkipUnlessNativeToolchain();
-        Assert.SkipWhen(NativeToolchain.Arm64MissingReason is not null, $"the SDK path's multi-arch build: {NativeToolchain.Arm64MissingReason}");
+        Assert.SkipWhen(NativeToolchain.CrossMissingReason is not null, $"the SDK path's multi-arch build: {NativeToolchain.CrossMissingReason}");
         // An archive takes the base in OCI form: on a Docker-format base (as Microsoft's are) the SDK writes an OCI
         // index over layers of Docker's media types, which umoci rejects.
-        string[] output = archive is null ? [$"-p:ContainerRegistry={Registry}"] : [$"-p:ContainerArchiveOutputPath={archive}", $"-p:ContainerBaseImage={OciBaseImage}"];
+        string[] output = archive is null ? [$"-p:ContainerRegistry={ContainerEngine.LocalRegistry}"] : [$"-p:ContainerArchiveOutputPath={archive}", $"-p:ContainerBaseImage={OciBaseImage}"];
         if (archive is not null)
         {
             File.Delete(archive);
         }
 
-        await TimedAsync($"SDK path, {string.Join(" + ", Architectures.Select(a => a.Platform))}{(archive is null ? "" : ", to an archive")}",
-            () => Publish.RunAsync("multiarch", ["-t:PublishContainer", $"-p:ContainerRuntimeIdentifiers=\"{string.Join(';', Architectures.Select(a => a.Rid))}\"",
+        await TimedAsync($"SDK path, {string.Join(" + ", Architectures.Select(a => a.DockerPlatform))}{(archive is null ? "" : ", to an archive")}",
+            () => Publish.RunAsync("multiarch", ["-t:PublishContainer", $"-p:ContainerRuntimeIdentifiers=\"{string.Join(';', Architectures.Select(a => a.RuntimeIdentifier))}\"",
                 $"-p:BaseImageRegistry={Registry}", $"-p:ContainerRepository={MultiArchRepository}", $"-p:WhoAmISourceUrl={SourceUrl}",
                 $"-p:WhoAmISourceRevision={SourceRevision}", $"-p:SOURCE_DATE_EPOCH={SourceDateEpoch}", .. output]));
-        return archive ?? $"{Registry}/{MultiArchRepository}:2.0";
+        return archive ?? $"{ContainerEngine.LocalRegistry}/{MultiArchRepository}:{BuildFacts.ImageTag}";
     }
 
     /// <summary>What a user without buildx does: BuildKit per platform (Debian's 20.10 client), each pushed under its own
     /// tag, then <c>docker manifest create</c> and <c>push</c> join them under one.</summary>
     async Task<string> BuildMultiArchDockerfileAsync()
     {
-        var image = $"{Registry}/{MultiArchRepository}:dockerfile";
-        await TimedAsync($"Dockerfile, BuildKit per platform + docker manifest ({string.Join(", ", Architectures.Select(a => a.Platform))})", async () =>
+        var image = $"{ContainerEngine.LocalRegistry}/{MultiArchRepository}:dockerfile";
+        await TimedAsync($"Dockerfile, BuildKit per platform + docker manifest ({string.Join(", ", Architectures.Select(a => a.DockerPlatform))})", async () =>
         {
-            foreach (var (_, platform) in Architectures)
+            foreach (var architecture in Architectures)
             {
-                var tag = $"{image}-{platform.Split('/')[1]}";
-                await BuildKitAsync(tag, "--platform", platform);
+                var tag = $"{image}-{architecture.DockerArchitecture}";
+                await BuildKitAsync(tag, "--platform", architecture.DockerPlatform);
                 await Docker.RunAsync("push", "-q", tag);
             }
 
             await Run.ProcessAsync("docker", ["manifest", "rm", image], TimeSpan.FromMinutes(1));
-            await Docker.RunAsync(["manifest", "create", "--insecure", image, .. Architectures.Select(a => $"{image}-{a.Platform.Split('/')[1]}")]);
+            await Docker.RunAsync(["manifest", "create", "--insecure", image, .. Architectures.Select(a => $"{image}-{a.DockerArchitecture}")]);
             await Docker.RunAsync("manifest", "push", "--insecure", image);
         });
         return image;
@@ -213,11 +228,14 @@ public sealed class ContainerImages : IAsyncLifetime
         return exitCode == 0 ? output.Trim() : "0";
     }
 
-    static async Task TimedAsync(string what, Func<Task> build)
+    async Task TimedAsync(string what, Func<Task> build)
     {
         var clock = Stopwatch.StartNew();
         await build();
         Measurements.Record($"build: {what}", $"{clock.Elapsed.TotalSeconds:0.0} s");
+        var (before, now) = (await BaseDigest, await ReadBaseDigestAsync());
+        Assert.True(before == now, $"{BaseImage} changed during the run ({before} when it began, {now} after \"{what}\"): "
+            + "the images of one run must share one base; something outside the run wrote to the mirror");
     }
 }
 

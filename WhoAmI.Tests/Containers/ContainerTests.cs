@@ -11,7 +11,6 @@ namespace WhoAmI.Tests.Containers;
 [Collection(ContainerCollection.Name)]
 public sealed class ContainerTests(ContainerImages images)
 {
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     async Task<string> ImageAsync(Func<ContainerImages, Task<string>> which)
     {
@@ -42,28 +41,31 @@ public sealed class ContainerTests(ContainerImages images)
     }
 
     [Fact]
-    public async Task Sdk_path_loads_whoami_2_0_into_the_local_docker()
+    public async Task Sdk_path_loads_whoami_at_its_major_minor_tag_into_the_local_docker()
     {
         await ImageAsync(i => i.SdkImage);
 
-        var (config, _) = await Docker.InspectImageAsync("whoami:2.0");
+        var (config, _) = await Docker.InspectImageAsync(BuildFacts.Image);
 
         Assert.Equal(["/app/WhoAmI"], config.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
     }
 
     [Theory]
     [MemberData(nameof(SmallImages))]
-    public async Task Image_runs_as_the_non_root_app_user_on_port_8080_with_an_exec_form_entrypoint_and_the_oci_labels(string path)
+    public async Task Image_runs_as_the_non_root_app_user_on_the_default_port_with_an_exec_form_entrypoint_and_the_oci_labels(string path)
     {
         var (config, _) = await Docker.InspectImageAsync(await SmallImageAsync(path));
 
         Assert.Equal("1654", config.GetProperty("User").GetString());
-        Assert.Equal(["8080/tcp"], config.GetProperty("ExposedPorts").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(ListenAddress.DefaultPort, BuildFacts.HttpPort);
+        Assert.Equal([$"{BuildFacts.HttpPort}/tcp"], config.GetProperty("ExposedPorts").EnumerateObject().Select(p => p.Name));
+        // The image says where to listen itself, so the binary's default and the container's cannot drift apart.
+        Assert.Contains($"ASPNETCORE_HTTP_PORTS={BuildFacts.HttpPort}", config.GetProperty("Env").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["/app/WhoAmI"], config.GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("/app", config.GetProperty("WorkingDir").GetString()!.TrimEnd('/'));
         var labels = Docker.Labels(config);
         Assert.Equal("WhoAmI", labels["org.opencontainers.image.title"]);
-        Assert.Equal("2.0.0", labels["org.opencontainers.image.version"]);
+        Assert.Equal(BuildFacts.Version, labels["org.opencontainers.image.version"]);
         Assert.Equal("MIT", labels["org.opencontainers.image.licenses"]);
         Assert.Equal(ContainerImages.SourceUrl, labels["org.opencontainers.image.source"]);
         Assert.Equal(ContainerImages.SourceRevision, labels["org.opencontainers.image.revision"]);
@@ -216,7 +218,7 @@ public sealed class ContainerTests(ContainerImages images)
 
         Assert.True(new FileInfo(archive).Length > 1_000_000);
         await Docker.RunAsync("load", "-i", archive);
-        await using var container = await Docker.StartAsync("whoami-test-archive:2.0", "archive.example.internal");
+        await using var container = await Docker.StartAsync($"whoami-test-archive:{BuildFacts.ImageTag}", "archive.example.internal");
 
         Assert.Equal("archive.example.internal", await container.Client.GetStringAsync("/whoami", Cancel));
     }

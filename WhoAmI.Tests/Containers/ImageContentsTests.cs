@@ -9,7 +9,6 @@ namespace WhoAmI.Tests.Containers;
 [Collection(ContainerCollection.Name)]
 public sealed class ImageContentsTests(ContainerImages images)
 {
-    const string BaseImage = "dotnet/runtime-deps:10.0-noble-chiseled";
     const string SbomPath = "/app/sbom/whoami.spdx.json";
 
     async Task<(string Sdk, string Dockerfile)> BothPathsAsync()
@@ -27,7 +26,7 @@ public sealed class ImageContentsTests(ContainerImages images)
         var sdkLabels = await LabelsAsync(sdk);
         var dockerfileLabels = await LabelsAsync(dockerfile);
 
-        Assert.Equal($"{ContainerEngine.Registry}/{BaseImage}", sdkLabels["org.opencontainers.image.base.name"]);
+        Assert.Equal(ContainerImages.BaseImage, sdkLabels["org.opencontainers.image.base.name"]);
         Assert.Equal(sdkLabels["org.opencontainers.image.base.name"], dockerfileLabels["org.opencontainers.image.base.name"]);
         Assert.False(sdkLabels.ContainsKey("org.opencontainers.image.base.digest"));
         Assert.Equal("", dockerfileLabels.GetValueOrDefault("org.opencontainers.image.base.digest", ""));
@@ -44,7 +43,7 @@ public sealed class ImageContentsTests(ContainerImages images)
         {
             var labels = await LabelsAsync(image);
             Assert.Equal(digest, labels["org.opencontainers.image.base.digest"]);
-            Assert.Equal($"{ContainerEngine.Registry}/{BaseImage}@{digest}", labels["org.opencontainers.image.base.name"]);
+            Assert.Equal($"{ContainerImages.BaseImage}@{digest}", labels["org.opencontainers.image.base.name"]);
         }
     }
 
@@ -83,7 +82,8 @@ public sealed class ImageContentsTests(ContainerImages images)
             Assert.Equal(version, listed);
         }
 
-        Assert.Equal("10.0-noble-chiseled", packages[$"{ContainerEngine.Registry}/dotnet/runtime-deps"]);
+        var baseImage = ContainerImages.BaseImage;
+        Assert.Equal(baseImage[(baseImage.LastIndexOf(':') + 1)..], packages[baseImage[..baseImage.LastIndexOf(':')]]);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class ImageContentsTests(ContainerImages images)
         {
             ["SDK image"] = Convert.ToHexString(SHA256.HashData(await Docker.ReadFileAsync(sdk, "/app/WhoAmI"))),
             ["Dockerfile image"] = Convert.ToHexString(SHA256.HashData(await Docker.ReadFileAsync(dockerfile, "/app/WhoAmI"))),
-            ["artifacts/tests/repro"] = Convert.ToHexString(SHA256.HashData(await File.ReadAllBytesAsync(published, TestContext.Current.CancellationToken))),
+            ["artifacts/tests/repro"] = Convert.ToHexString(SHA256.HashData(await File.ReadAllBytesAsync(published, Cancel))),
         };
 
         TestContext.Current.SendDiagnosticMessage(string.Join("; ", hashes.Select(h => $"{h.Key} {h.Value}")));

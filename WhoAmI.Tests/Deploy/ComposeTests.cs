@@ -13,6 +13,7 @@ public sealed class ComposeTests(ContainerImages images)
     public async Task Compose_up_with_three_replicas_answers_with_each_replicas_container_name()
     {
         images.SkipUnlessAvailable();
+        await SwarmStack.SkipUnlessHaproxyAsync();
         var compose = await ComposeCommandAsync();
         var project = $"whoami-test-{Guid.NewGuid():N}"[..20];
         var port = WhoAmIProcess.FreePort();

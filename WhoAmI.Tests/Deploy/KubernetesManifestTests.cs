@@ -37,7 +37,7 @@ public sealed class KubernetesManifestTests
         var deployment = Load<V1Deployment>("deployment.yaml");
 
         Assert.Equal(3, deployment.Spec.Replicas);
-        Assert.Equal("whoami:2.0", WhoAmIContainer(deployment).Image);
+        Assert.Equal(BuildFacts.Image, WhoAmIContainer(deployment).Image);
         Assert.Equal("0", deployment.Spec.Strategy.RollingUpdate.MaxUnavailable.Value);
         var spread = Assert.Single(deployment.Spec.Template.Spec.TopologySpreadConstraints);
         Assert.Equal("kubernetes.io/hostname", spread.TopologyKey);
@@ -63,7 +63,7 @@ public sealed class KubernetesManifestTests
         var port = Assert.Single(container.Ports);
         var service = Assert.Single(Load<V1Service>("service.yaml").Spec.Ports);
 
-        Assert.Equal(8080, port.ContainerPort);
+        Assert.Equal(BuildFacts.HttpPort, port.ContainerPort);
         foreach (var probe in new[] { container.ReadinessProbe, container.LivenessProbe })
         {
             Assert.Equal("/health", probe.HttpGet.Path);

@@ -17,8 +17,21 @@ public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
 
     static readonly string StackFile = Path.Combine(RepositoryRoot.Path, "deploy", "stack.yaml");
 
+    /// <summary>The mirror's stand-in for HAProxy's official image (eng/mirror/haproxy.sh).</summary>
+    const string HaproxyStandIn = "haproxy:3.2";
+
     /// <summary>HAProxy's official image where Docker Hub answers (HAPROXY_IMAGE), else the mirror's stand-in.</summary>
-    public static string HaproxyImage { get; } = Environment.GetEnvironmentVariable("HAPROXY_IMAGE") ?? $"{ContainerEngine.Registry}/haproxy:3.2";
+    public static string HaproxyImage { get; } = Environment.GetEnvironmentVariable("HAPROXY_IMAGE") ?? $"{ContainerEngine.Registry}/{HaproxyStandIn}";
+
+    /// <summary>Skips (so fails under --fail-skips) at once, naming the image, when the mirror lacks HAProxy's stand-in:
+    /// without it the replicas would never answer through HAProxy, and the tests would time out saying nothing useful.</summary>
+    public static async Task SkipUnlessHaproxyAsync()
+    {
+        if (Environment.GetEnvironmentVariable("HAPROXY_IMAGE") is null && await ContainerEngine.MissingImageAsync(HaproxyStandIn) is { } reason)
+        {
+            Assert.Skip($"HAProxy's image is missing: {reason}");
+        }
+    }
 
     readonly int _port = WhoAmIProcess.FreePort();
     Lazy<Task>? _deployed;
@@ -37,6 +50,7 @@ public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
     public async Task ReadyAsync()
     {
         images.SkipUnlessAvailable();
+        await SkipUnlessHaproxyAsync();
         await _deployed!.Value;
         await WaitForNamesAsync(3, TimeSpan.FromSeconds(90));
     }

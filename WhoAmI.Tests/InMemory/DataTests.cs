@@ -4,7 +4,6 @@ namespace WhoAmI.Tests.InMemory;
 
 public sealed class DataTests
 {
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     /// <summary>What traefik/whoami writes: the filler at every offset, with | first and last.</summary>
     static string Expected(long length) =>

@@ -5,7 +5,6 @@ namespace WhoAmI.Tests.InMemory;
 
 public sealed class EchoTests
 {
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Echo_sends_back_text_and_binary_messages_and_closes_cleanly()

@@ -6,7 +6,6 @@ namespace WhoAmI.Tests.InMemory;
 
 public sealed class HealthTests
 {
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Health_is_200_with_an_empty_body_by_default()

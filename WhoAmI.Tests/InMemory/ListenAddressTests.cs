@@ -1,11 +1,12 @@
 namespace WhoAmI.Tests.InMemory;
 
 /// <summary>The README's precedence list, row by row: <c>--urls</c>, <c>--port</c>, <c>WHOAMI_PORT_NUMBER</c>,
-/// <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, then port 8080 on all interfaces.</summary>
+/// <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, then port 8080 on all interfaces. Resolved by
+/// <see cref="WhoAmISettings.Parse"/> from the same view of the environment as every other setting.</summary>
 public sealed class ListenAddressTests
 {
     static ListenAddress Resolve(string[] args, Dictionary<string, string>? environment = null) =>
-        ListenAddress.From(WhoAmISettings.Parse(args, name => environment?.GetValueOrDefault(name)), name => environment?.GetValueOrDefault(name));
+        WhoAmISettings.Parse(args, name => environment?.GetValueOrDefault(name)).Listen;
 
     static readonly Dictionary<string, string> Everything = new()
     {
@@ -48,6 +49,29 @@ public sealed class ListenAddressTests
     public void Aspnetcore_http_ports_may_name_several_ports()
     {
         Assert.Equal(["http://+:9004", "http://+:9006"], Resolve([], new() { ["ASPNETCORE_HTTP_PORTS"] = "9004;9006" }).Urls);
+    }
+
+    [Fact]
+    public void A_certificate_makes_every_port_from_any_source_speak_https()
+    {
+        Assert.Equal(["https://+:9004"], Resolve(["--cert", "server.pem"], new() { ["ASPNETCORE_HTTP_PORTS"] = "9004" }).Urls);
+    }
+
+    [Theory]
+    [InlineData("ASPNETCORE_URLS", "localhost:9000", "ASPNETCORE_URLS: Invalid url: 'localhost:9000'")]
+    [InlineData("ASPNETCORE_URLS", ";", "ASPNETCORE_URLS: ';' names no URL")]
+    [InlineData("ASPNETCORE_HTTP_PORTS", "80a", "ASPNETCORE_HTTP_PORTS: '80a' is not a port number from 1 to 65535")]
+    public void A_bad_aspnetcore_variable_that_would_be_used_is_refused_naming_it(string variable, string value, string reason)
+    {
+        var error = Assert.Throws<SettingsException>(() => Resolve([], new() { [variable] = value }));
+
+        Assert.Equal(reason, error.Message);
+    }
+
+    [Fact]
+    public void A_bad_aspnetcore_variable_that_a_flag_overrides_is_not_read()
+    {
+        Assert.Equal(["http://+:9005"], Resolve(["--port", "9005"], new() { ["ASPNETCORE_URLS"] = "localhost:9000" }).Urls);
     }
 
     [Theory]

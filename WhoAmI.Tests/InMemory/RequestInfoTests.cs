@@ -7,7 +7,6 @@ namespace WhoAmI.Tests.InMemory;
 
 public sealed class RequestInfoTests
 {
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Root_shows_name_host_name_addresses_remote_address_and_the_request_as_received()

@@ -80,28 +80,41 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void Help_lists_every_flag_and_its_environment_variable()
+    public void Help_lists_every_flag_and_environment_variable_with_its_default()
     {
+        var help = WhoAmISettings.HelpText.Split('\n');
         foreach (var setting in WhoAmISettings.All)
         {
-            Assert.Contains(setting.Flag, WhoAmISettings.HelpText);
+            var line = Assert.Single(help, l => l.StartsWith($"  {setting.Flag ?? setting.EnvironmentVariable} ", StringComparison.Ordinal));
             if (setting.EnvironmentVariable is { } name)
             {
-                Assert.Contains(name, WhoAmISettings.HelpText);
+                Assert.Contains(name, line);
+            }
+
+            if (setting.Default.Length > 0)
+            {
+                Assert.Contains($"(default {setting.Default})", line);
             }
         }
     }
 
     [Fact]
-    public void Readme_settings_table_has_a_row_for_every_flag()
+    public void Readme_settings_table_has_a_row_for_every_flag_and_environment_variable()
     {
         var rows = File.ReadAllLines(Path.Combine(Support.RepositoryRoot.Path, "README.md"));
 
         foreach (var setting in WhoAmISettings.All)
         {
-            var row = Assert.Single(rows, r => r.StartsWith($"| `{setting.Flag}` |", StringComparison.Ordinal));
-            var environment = row.Split('|')[2].Trim();
-            Assert.Equal(setting.EnvironmentVariable is { } name ? $"`{name}`" : "", environment);
+            var row = Assert.Single(rows, r => r.StartsWith($"| {Code(setting.Flag)} | {Code(setting.EnvironmentVariable)} |", StringComparison.Ordinal));
+            Assert.Equal(setting.Default, row.Split('|')[3].Trim());
         }
+
+        static string Code(string? name) => name is null ? "" : $"`{name}`";
+    }
+
+    [Fact]
+    public void The_default_port_is_the_port_the_help_names()
+    {
+        Assert.Equal($"{ListenAddress.DefaultPort}", Assert.Single(WhoAmISettings.All, s => s.Flag == "--port").Default);
     }
 }

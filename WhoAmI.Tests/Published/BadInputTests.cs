@@ -7,7 +7,6 @@ namespace WhoAmI.Tests.Published;
 [Collection(PublishedCollection.Name)]
 public sealed class BadInputTests(PublishedWhoAmI published)
 {
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     public static TheoryData<string, string, int> BadRequests => new()
     {

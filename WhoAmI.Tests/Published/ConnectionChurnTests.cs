@@ -7,7 +7,6 @@ namespace WhoAmI.Tests.Published;
 [Collection(QuietCollection.Name)]
 public sealed class ConnectionChurnTests(PublishedWhoAmI published)
 {
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     /// <summary>
     /// Descriptors must be back at idle after 6,000 dropped connections. RSS after the first thousands is a

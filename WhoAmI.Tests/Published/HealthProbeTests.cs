@@ -5,7 +5,6 @@ namespace WhoAmI.Tests.Published;
 [Collection(PublishedCollection.Name)]
 public sealed class HealthProbeTests(PublishedWhoAmI published)
 {
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     /// <summary>One row per line of the README's precedence list: flags, or a variable and its value ({0} is the port).</summary>
     public static TheoryData<string[], string, string> ListenSettings => new()

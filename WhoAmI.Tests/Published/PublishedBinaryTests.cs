@@ -4,7 +4,6 @@ namespace WhoAmI.Tests.Published;
 [Collection(PublishedCollection.Name)]
 public sealed class PublishedBinaryTests(PublishedWhoAmI published)
 {
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
     public void Publish_makes_one_native_binary_with_no_warnings_and_no_managed_entry_assembly()

@@ -8,7 +8,6 @@ namespace WhoAmI.Tests.Published;
 [Collection(PublishedCollection.Name)]
 public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
 {
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Root_and_api_show_the_name_set_by_flag_and_the_request()

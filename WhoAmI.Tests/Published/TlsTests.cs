@@ -11,7 +11,6 @@ public sealed class TlsTests(PublishedWhoAmI published) : IDisposable
 {
     readonly TestCertificates _certificates = new();
 
-    static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     public void Dispose() => _certificates.Dispose();
 

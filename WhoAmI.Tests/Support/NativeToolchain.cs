@@ -8,8 +8,9 @@ public static class NativeToolchain
 
     public static bool IsAvailable => MissingReason is null;
 
-    /// <summary>Null when Native AOT can also link linux-arm64 here (natively, or cross from x64); otherwise what to install.</summary>
-    public static string? Arm64MissingReason { get; } = MissingReason ?? FindArm64();
+    /// <summary>Null when Native AOT can link every architecture of WhoAmI.csproj here (this machine's natively, the
+    /// others cross); otherwise what to install.</summary>
+    public static string? CrossMissingReason { get; } = MissingReason ?? FindCross();
 
     static string? Find()
     {
@@ -30,11 +31,17 @@ public static class NativeToolchain
         return "Native AOT needs a C linker: Debian/Ubuntu `sudo apt-get install clang zlib1g-dev`, Fedora/RHEL `sudo dnf install clang zlib-devel`";
     }
 
-    // What WhoAmI.csproj's WhoAmICheckNativeToolchain checks before a cross-link.
-    static string? FindArm64() =>
-        System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64
-            || (Run.ProcessAsync("aarch64-linux-gnu-objcopy", ["--version"], TimeSpan.FromSeconds(30)).GetAwaiter().GetResult().ExitCode == 0
-                && File.Exists("/usr/aarch64-linux-gnu/lib/Scrt1.o"))
-            ? null
-            : "cross-linking linux-arm64 needs arm64's toolchain: Debian/Ubuntu `sudo apt-get install clang lld gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross`";
+    /// <summary>The architectures this machine does not run natively.</summary>
+    public static IEnumerable<BuildFacts.Architecture> Foreign =>
+        BuildFacts.Architectures.Where(a => a.RuntimeIdentifier != $"linux-{System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}");
+
+    // What build/NativeAot.targets' WhoAmICheckNativeToolchain checks before a cross-link.
+    static string? FindCross()
+    {
+        var missing = Foreign.Where(a => Run.ProcessAsync($"{a.GnuTriplet}-objcopy", ["--version"], TimeSpan.FromSeconds(30)).GetAwaiter().GetResult().ExitCode != 0
+            || !File.Exists($"/usr/{a.GnuTriplet}/lib/Scrt1.o")).ToList();
+        return missing.Count == 0 ? null
+            : $"cross-linking {string.Join(" and ", missing.Select(a => a.RuntimeIdentifier))} needs its toolchain: Debian/Ubuntu `sudo apt-get install clang lld "
+                + string.Join(' ', missing.Select(a => $"gcc-{a.GnuTriplet} binutils-{a.GnuTriplet} libc6-dev-{a.DockerArchitecture}-cross")) + "`";
+    }
 }

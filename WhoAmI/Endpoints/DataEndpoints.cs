@@ -5,7 +5,7 @@ using Microsoft.Net.Http.Headers;
 namespace WhoAmI.Endpoints;
 
 /// <summary>Answers of a chosen size, for testing what a proxy does with them, and the cheapest answer there is.</summary>
-public static class DataEndpoints
+internal static class DataEndpoints
 {
     /// <summary>The filler, as traefik/whoami writes it; the first and the last byte are <c>|</c>.</summary>
     const string Charset = "-ABCDEFGHIJKLMNOPQRSTUVWXYZ";

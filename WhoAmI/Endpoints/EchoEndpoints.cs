@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 namespace WhoAmI.Endpoints;
 
 /// <summary>A WebSocket echo, to see whether upgrades pass a proxy.</summary>
-public static class EchoEndpoints
+internal static class EchoEndpoints
 {
     public static IEndpointRouteBuilder MapEcho(this IEndpointRouteBuilder app)
     {

@@ -4,7 +4,7 @@ using System.Text;
 namespace WhoAmI.Endpoints;
 
 /// <summary>The probe endpoint: its code can be set on purpose to watch a load balancer react.</summary>
-public static class HealthEndpoints
+internal static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
@@ -53,7 +53,7 @@ public static class HealthEndpoints
 }
 
 /// <summary>The status code <c>/health</c> answers with. Thread-safe: one integer, read and written whole.</summary>
-public sealed class HealthState(IHostApplicationLifetime lifetime)
+internal sealed class HealthState(IHostApplicationLifetime lifetime)
 {
     // A 1xx is not a final answer: a client sent one would wait for the real one forever.
     public const int MinCode = 200;

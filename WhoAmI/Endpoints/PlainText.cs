@@ -3,7 +3,7 @@ using System.Text;
 namespace WhoAmI.Endpoints;
 
 /// <summary>Writes a text/plain answer with its length, and no body for HEAD.</summary>
-static class PlainText
+internal static class PlainText
 {
     public const string ContentType = "text/plain; charset=utf-8";
 

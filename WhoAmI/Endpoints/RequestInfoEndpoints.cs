@@ -10,7 +10,7 @@ namespace WhoAmI.Endpoints;
 /// What a backend behind a load balancer sees: who answered (<c>/</c> as text, <c>/api</c> as JSON) and the
 /// request as it arrived. Both take <c>wait=&lt;duration&gt;</c> and, when the server allows it, <c>env=true</c>.
 /// </summary>
-public static class RequestInfoEndpoints
+internal static class RequestInfoEndpoints
 {
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
 

@@ -1,7 +1,7 @@
 namespace WhoAmI.Endpoints;
 
 /// <summary>The tutorial's one route.</summary>
-public static class WhoamiEndpoints
+internal static class WhoamiEndpoints
 {
     public static IEndpointRouteBuilder MapWhoami(this IEndpointRouteBuilder app)
     {

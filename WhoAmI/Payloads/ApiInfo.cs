@@ -1,7 +1,7 @@
 namespace WhoAmI.Payloads;
 
 /// <summary>What <c>/api</c> answers: who answered and what arrived.</summary>
-public sealed record ApiInfo(
+internal sealed record ApiInfo(
     string Hostname,
     IReadOnlyList<string> Ip,
     IReadOnlyDictionary<string, string[]> Headers,

@@ -1,4 +1,4 @@
 namespace WhoAmI.Payloads;
 
 /// <summary>The certificate a client presented under mutual TLS.</summary>
-public sealed record ClientCertificateInfo(string Subject, string Issuer, string SerialNumber, DateTimeOffset NotBefore, DateTimeOffset NotAfter);
+internal sealed record ClientCertificateInfo(string Subject, string Issuer, string SerialNumber, DateTimeOffset NotBefore, DateTimeOffset NotAfter);

@@ -1,4 +1,4 @@
 namespace WhoAmI.Payloads;
 
 /// <summary>The TLS a request came over: protocol (e.g. Tls13), the ALPN protocol chosen, the client's certificate.</summary>
-public sealed record TlsInfo(string Protocol, string? Alpn, ClientCertificateInfo? ClientCertificate);
+internal sealed record TlsInfo(string Protocol, string? Alpn, ClientCertificateInfo? ClientCertificate);

@@ -7,7 +7,7 @@ using WhoAmI.Payloads;
 namespace WhoAmI.Tls;
 
 /// <summary>What TLS a request came over, for <c>/</c> and <c>/api</c>: protocol, ALPN, the client's certificate.</summary>
-static class ConnectionTls
+internal static class ConnectionTls
 {
     /// <summary>Null on a cleartext connection (h2c included: it has no handshake).</summary>
     public static TlsInfo? Of(HttpContext context)

@@ -7,7 +7,7 @@ namespace WhoAmI.Tls;
 /// The server certificate from <c>--cert</c>/<c>--key</c> and, for mutual TLS, the client CAs from <c>--cacert</c>,
 /// loaded and checked before anything listens: a bad file is one line and exit code 2, never a half-started server.
 /// </summary>
-public sealed class TlsCertificates(X509Certificate2 server, X509Certificate2Collection? clientAuthorities)
+internal sealed class TlsCertificates(X509Certificate2 server, X509Certificate2Collection? clientAuthorities)
 {
     public X509Certificate2 Server { get; } = server;
 

@@ -1,8 +1,13 @@
 # What every part of the mirror shares: names, logging, waiting, and how a stand-in is tagged, labelled and pushed.
 # Sourced by eng/start-image-mirror.sh; not run on its own.
+# The local registry, and the namespace in it that the mirror owns: what it holds is the project's, and it never
+# writes a name outside it (a registry may already serve another copy of a base image under the upstream name).
 REGISTRY=localhost:5000
+NAMESPACE=whoami-mirror
+MIRROR=$REGISTRY/$NAMESPACE
 STATE=${WHOAMI_MIRROR_STATE:-/var/lib/whoami-mirror}
 MIRROR_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPOSITORY_ROOT=$(cd "$MIRROR_DIR/../.." && pwd)
 mkdir -p "$STATE/logs"
 
 say() { printf 'mirror: %s\n' "$*" >&2; }
@@ -15,19 +20,28 @@ wait_for() { # wait_for SECONDS COMMAND...: retry until the command succeeds
   done
 }
 
-recipe() { # recipe SCRIPT: what a stand-in is made from (its script, this file, the SDK); a change rebuilds it
-  { cat "$MIRROR_DIR/common.sh" "$MIRROR_DIR/$1" | sha256sum | cut -c1-16; dotnet --version; } | tr '\n' '-' | sed 's/-$//'
+architectures() { # architectures: "DOCKER-ARCH GNU-TRIPLET" per line, from WhoAmI.csproj's WhoAmIArchitecture items.
+  # Docker's architecture names (amd64, arm64) are Debian's too.
+  dotnet msbuild "$REPOSITORY_ROOT/WhoAmI/WhoAmI.csproj" -getItem:WhoAmIArchitecture | python3 -c '
+import json, sys
+for item in json.load(sys.stdin)["Items"]["WhoAmIArchitecture"]:
+    print(item["DockerPlatform"].split("/")[1], item["GnuTriplet"])'
+}
+
+recipe() { # recipe SCRIPT: what a stand-in is made from (its script, this file, the architectures, the SDK); a change rebuilds it
+  { cat "$MIRROR_DIR/common.sh" "$MIRROR_DIR/$1" <(architectures) | sha256sum | cut -c1-16; dotnet --version; } | tr '\n' '-' | sed 's/-$//'
 }
 
 has_image() { # has_image NAME:TAG [RECIPE]: the registry holds it (made from that recipe)
   local config
-  config=$(skopeo inspect --tls-verify=false "docker://$REGISTRY/$1" 2>/dev/null) || return 1
+  config=$(skopeo inspect --tls-verify=false "docker://$MIRROR/$1" 2>/dev/null) || return 1
   [ -z "${2:-}" ] || grep -q "\"org.whoami.stand-in.recipe\": \"$2\"" <<<"$config"
 }
 
 push() { # push LOCAL_TAG NAME:TAG
-  docker tag "$1" "$REGISTRY/$2"
-  docker push -q "$REGISTRY/$2" >/dev/null
+  docker tag "$1" "$MIRROR/$2"
+  docker push -q "$MIRROR/$2" >/dev/null
+  docker rmi -f "$MIRROR/$2" >/dev/null
   docker rmi -f "$1" >/dev/null
 }
 
@@ -69,8 +83,8 @@ build_platform_image() { # build_platform_image ARCH ROOTFS.TAR NAME:TAG --chang
   context=$(dirname "$rootfs")
   { echo "FROM scratch"; echo "ADD $(basename "$rootfs") /"; while (($#)); do echo "$2"; shift 2; done; } >"$context/Dockerfile"
   buildkit -q --platform "linux/$arch" -t "whoami-stand-in/$arch" "$context" >/dev/null
-  skopeo copy -q --dest-tls-verify=false --format v2s2 "docker-daemon:whoami-stand-in/$arch:latest" "docker://$REGISTRY/$name-$arch"
-  skopeo copy -q --dest-tls-verify=false --format oci "docker-daemon:whoami-stand-in/$arch:latest" "docker://$REGISTRY/$name-oci-$arch"
+  skopeo copy -q --dest-tls-verify=false --format v2s2 "docker-daemon:whoami-stand-in/$arch:latest" "docker://$MIRROR/$name-$arch"
+  skopeo copy -q --dest-tls-verify=false --format oci "docker-daemon:whoami-stand-in/$arch:latest" "docker://$MIRROR/$name-oci-$arch"
   docker rmi -f "whoami-stand-in/$arch" >/dev/null
 }
 
@@ -82,11 +96,11 @@ push_index() { # push_index NAME:TAG docker|oci ARCH...: one tag over the platfo
     list=application/vnd.docker.distribution.manifest.list.v2+json entry=application/vnd.docker.distribution.manifest.v2+json
   fi
   for arch in "${@:3}"; do
-    skopeo inspect -n --raw --tls-verify=false "docker://$REGISTRY/$1$suffix-$arch" >"$manifest"
+    skopeo inspect -n --raw --tls-verify=false "docker://$MIRROR/$1$suffix-$arch" >"$manifest"
     entries+=("$(printf '{"mediaType":"%s","digest":"sha256:%s","size":%d,"platform":{"architecture":"%s","os":"linux"%s}}' "$entry" \
       "$(sha256sum <"$manifest" | cut -d' ' -f1)" "$(wc -c <"$manifest")" "$arch" "$([ "$arch" = arm64 ] && echo ',"variant":"v8"')")")
   done
   local IFS=,
   printf '{"schemaVersion":2,"mediaType":"%s","manifests":[%s]}' "$list" "${entries[*]}" |
-    curl -fsS -X PUT -H "Content-Type: $list" --data-binary @- "http://$REGISTRY/v2/$name/manifests/$tag" >/dev/null
+    curl -fsS -X PUT -H "Content-Type: $list" --data-binary @- "http://$REGISTRY/v2/$NAMESPACE/$name/manifests/$tag" >/dev/null
 }

@@ -1,13 +1,17 @@
 # build_sdk NAME:TAG: the -aot SDK stand-in, for the build platform (linux/amd64) only. Debootstrapped Debian 12 with
-# this machine's .NET SDK, clang, zlib headers, the arm64 cross toolchain (lld, binutils and the C library for
-# aarch64: Native AOT then links linux-arm64 too, as the real -aot images do) and this machine's CA bundle (so
-# restore works behind its proxy).
+# this machine's .NET SDK, clang, zlib headers, the cross toolchain of each other architecture WhoAmI builds (lld,
+# binutils and the C library: Native AOT then links linux-arm64 too, as the real -aot images do) and this machine's
+# CA bundle (so restore works behind its proxy).
 build_sdk() {
   local work=$STATE/work/sdk mirror
   mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
   rm -rf "$work" && mkdir -p "$work"
+  local arch triplet cross=lld
+  while read -r arch triplet; do
+    [ "$arch" = amd64 ] || cross+=",gcc-$triplet,binutils-$triplet,libc6-dev-$arch-cross"
+  done < <(architectures)
   say "debootstrap bookworm (log: $STATE/logs/debootstrap.log)"
-  debootstrap --variant=minbase --include=ca-certificates,clang,zlib1g-dev,libicu72,lld,gcc-aarch64-linux-gnu,binutils-aarch64-linux-gnu,libc6-dev-arm64-cross bookworm "$work/rootfs" ${mirror:+"$mirror"} \
+  debootstrap --variant=minbase --include=ca-certificates,clang,zlib1g-dev,libicu72,$cross bookworm "$work/rootfs" ${mirror:+"$mirror"} \
     >"$STATE/logs/debootstrap.log" 2>&1 || { tail -20 "$STATE/logs/debootstrap.log" >&2; exit 1; }
   local root=$work/rootfs dotnet_root
   dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")

@@ -1,4 +1,4 @@
-namespace WhoAmI.Tests.InMemory;
+namespace WhoAmI.Tests.Build;
 
 /// <summary>
 /// WhoAmI/StartupGenerics.rd.xml lists the generic types dependency injection makes while the host starts, so that

@@ -2,8 +2,8 @@
 // Finishes the SPDX document that sbom-tool wrote: adds the base image as a package the app depends on, sorts
 // packages and relationships, which sbom-tool lists in a different order on every run (4 runs, 4 orders), and
 // derives the root package's SWID tag id from the document namespace instead of a random GUID, so that one
-// commit gives one document. Run by WhoAmI/Sbom.targets:
-//   dotnet run --file eng/sbom/finish-spdx.cs -- IN.spdx.json OUT.spdx.json REGISTRY/REPOSITORY:TAG[@DIGEST]
+// commit gives one document. Run by Sbom.targets beside it:
+//   dotnet run --file WhoAmI/build/finish-spdx.cs -- IN.spdx.json OUT.spdx.json REGISTRY/REPOSITORY:TAG[@DIGEST]
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace WhoAmI;
+namespace WhoAmI.Server;
 
 /// <summary><c>--verbose</c>: one line per request, written when the answer is done.</summary>
-static class AccessLog
+internal static class AccessLog
 {
     public static IApplicationBuilder UseAccessLog(this IApplicationBuilder app)
     {

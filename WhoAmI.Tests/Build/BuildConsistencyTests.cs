@@ -1,9 +1,12 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace WhoAmI.Tests.InMemory;
+namespace WhoAmI.Tests.Build;
 
-/// <summary>The two image paths are declared in two files; these tests keep them from drifting apart.</summary>
+/// <summary>
+/// Each build fact (base image, version, port, architectures) is written once per language: in WhoAmI.csproj, as a
+/// Dockerfile ARG default, in C#. These tests keep the copies from drifting apart, and the two image paths alike.
+/// </summary>
 public sealed partial class BuildConsistencyTests
 {
     static readonly string Dockerfile = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "Dockerfile"));
@@ -20,6 +23,55 @@ public sealed partial class BuildConsistencyTests
         var fromCsproj = await MsBuildPropertyAsync("ContainerBaseImage", args);
 
         Assert.Equal(fromCsproj, FinalBaseImageInDockerfile(registry, digest));
+    }
+
+    [Fact]
+    public void The_default_port_is_the_same_in_the_csproj_the_dockerfile_and_the_binary()
+    {
+        Assert.Equal(ListenAddress.DefaultPort, BuildFacts.HttpPort);
+        Assert.Equal($"{BuildFacts.HttpPort}", BuildFacts.DockerfileArgument("HTTP_PORT"));
+        Assert.Matches(@"(?m)^ENV ASPNETCORE_HTTP_PORTS=\$\{HTTP_PORT\}$", Dockerfile);
+        Assert.Matches(@"(?m)^EXPOSE \$\{HTTP_PORT\}$", Dockerfile);
+    }
+
+    [Fact]
+    public void The_image_tag_is_the_versions_major_and_minor()
+    {
+        Assert.Equal(string.Join('.', BuildFacts.Version.Split('.')[..2]), BuildFacts.ImageTag);
+    }
+
+    [Theory]
+    [InlineData("deploy/compose.yaml")]
+    [InlineData("deploy/stack.yaml")]
+    public void Deploy_files_default_to_the_image_the_sdk_path_tags(string file)
+    {
+        var text = File.ReadAllText(Path.Combine(RepositoryRoot.Path, file));
+
+        Assert.Equal([BuildFacts.Image], Regex.Matches(text, @"\$\{WHOAMI_IMAGE:-([^}]+)\}").Select(m => m.Groups[1].Value).Distinct());
+    }
+
+    [Fact]
+    public void Ci_installs_the_cross_toolchain_of_every_architecture_this_machine_does_not_run()
+    {
+        var ci = File.ReadAllText(Path.Combine(RepositoryRoot.Path, ".ci", "run"));
+
+        foreach (var architecture in NativeToolchain.Foreign)
+        {
+            foreach (var package in new[] { $"gcc-{architecture.GnuTriplet}", $"binutils-{architecture.GnuTriplet}", $"libc6-dev-{architecture.DockerArchitecture}-cross" })
+            {
+                Assert.True(Regex.IsMatch(ci, $@"\s{Regex.Escape(package)}\s"), $".ci/run does not install {package} for {architecture.RuntimeIdentifier}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_architecture_outside_the_csprojs_list_is_refused_in_one_line()
+    {
+        var (exitCode, output) = await Run.ProcessAsync("dotnet", ["msbuild", Path.Combine(RepositoryRoot.Path, "WhoAmI", "WhoAmI.csproj"),
+            "-t:WhoAmICheckArchitecture", "-p:RuntimeIdentifier=linux-riscv64"], TimeSpan.FromMinutes(2));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"error : WhoAmI builds {string.Join(" and ", BuildFacts.Architectures.Select(a => a.RuntimeIdentifier))}, not linux-riscv64", output);
     }
 
     [Fact]
@@ -73,12 +125,12 @@ public sealed partial class BuildConsistencyTests
         Assert.Equal(await MsBuildPropertyAsync("PackageLicenseExpression", []), labels["org.opencontainers.image.licenses"]);
     }
 
-    /// <summary>The last FROM line, with the BASE_IMAGE_REGISTRY and BASE_IMAGE_DIGEST arguments replaced as docker build would.</summary>
+    /// <summary>The last FROM line, with the BASE_IMAGE_* arguments replaced as docker build would.</summary>
     static string FinalBaseImageInDockerfile(string? registry, string? digest)
     {
-        var defaultRegistry = Regex.Match(Dockerfile, @"^ARG BASE_IMAGE_REGISTRY=(\S+)$", RegexOptions.Multiline).Groups[1].Value;
         var from = Regex.Matches(Dockerfile, @"^FROM (\S+)", RegexOptions.Multiline).Last().Groups[1].Value;
-        return from.Replace("${BASE_IMAGE_REGISTRY}", registry ?? defaultRegistry)
+        return from.Replace("${BASE_IMAGE_REGISTRY}", registry ?? BuildFacts.DockerfileArgument("BASE_IMAGE_REGISTRY"))
+            .Replace("${BASE_IMAGE_NAME}", BuildFacts.DockerfileArgument("BASE_IMAGE_NAME"))
             .Replace("${BASE_IMAGE_DIGEST:+@}", digest is null ? "" : "@").Replace("${BASE_IMAGE_DIGEST}", digest ?? "");
     }
 

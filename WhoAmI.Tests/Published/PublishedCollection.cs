@@ -1,4 +1,4 @@
-namespace WhoAmI.Tests.Support;
+namespace WhoAmI.Tests.Published;
 
 /// <summary>Tests against the published binary, which is published once for all of them.</summary>
 [CollectionDefinition(Name)]

@@ -3,10 +3,10 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace WhoAmI.Tests.Support;
+namespace WhoAmI.Tests.InMemory;
 
 /// <summary>The service in memory (the JIT build), with the host name and settings a test chooses.</summary>
-public sealed class WhoAmIFactory(string? hostName = WhoAmIFactory.DottedHostName, WhoAmISettings? settings = null)
+internal sealed class WhoAmIFactory(string? hostName = WhoAmIFactory.DottedHostName, WhoAmISettings? settings = null)
     : WebApplicationFactory<Program>
 {
     public const string DottedHostName = "web-1.example.internal";

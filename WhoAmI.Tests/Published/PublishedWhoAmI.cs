@@ -1,4 +1,4 @@
-namespace WhoAmI.Tests.Support;
+namespace WhoAmI.Tests.Published;
 
 /// <summary>
 /// The published binary, made once per test run with the command a user runs: Native AOT where a native linker

@@ -1,10 +1,10 @@
-namespace WhoAmI;
+namespace WhoAmI.Server;
 
 /// <summary>
 /// Go's net/http matches <c>/whoami</c> exactly; ASP.NET Core routing also takes <c>/WHOAMI</c> and <c>/whoami/</c>.
 /// After routing, a path that is not its route's literal text, to the letter, is treated as unknown: 404.
 /// </summary>
-static class ExactPaths
+internal static class ExactPaths
 {
     public static IApplicationBuilder UseExactPaths(this IApplicationBuilder app) =>
         app.Use((context, next) =>

@@ -1,4 +1,4 @@
-namespace WhoAmI;
+namespace WhoAmI.Server;
 
 /// <summary>
 /// The few lines this service logs (the lifetime messages, <c>--verbose</c> access lines, Kestrel's warnings),
@@ -6,7 +6,7 @@ namespace WhoAmI;
 /// In place of AddSimpleConsole (a queue thread, options, formatters): 124,640 bytes less binary and about 1.1 MB
 /// less idle RSS, measured with bench/run.sh --processes-only (docs/tuning.md).
 /// </summary>
-sealed class StdoutLoggerProvider : ILoggerProvider
+internal sealed class StdoutLoggerProvider : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) => new StdoutLogger(categoryName);
 

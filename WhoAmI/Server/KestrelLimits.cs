@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace WhoAmI;
+namespace WhoAmI.Server;
 
 /// <summary>
 /// Every limit the server enforces, set on purpose in one place. Kestrel answers a breach itself:
@@ -8,30 +8,10 @@ namespace WhoAmI;
 /// whose headers trickle in slower than the timeout.
 /// https://learn.microsoft.com/aspnet/core/fundamentals/servers/kestrel/options
 /// </summary>
-public static class KestrelLimits
+internal static class KestrelLimits
 {
-    /// <summary>How long shutdown waits for requests in flight; under Docker's 10 s before SIGKILL.</summary>
-    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary>The largest body any endpoint reads (<c>/</c> echoes it, <c>/health</c> takes a code).</summary>
     public const long MaxRequestBodySize = 64 * 1024;
-
-    /// <summary>
-    /// Kestrel enforces the body limit only on a body that is read; most endpoints read none. A declared
-    /// Content-Length over the limit gets 413 from every endpoint alike.
-    /// </summary>
-    public static IApplicationBuilder UseDeclaredBodyLimit(this IApplicationBuilder app) =>
-        app.Use((context, next) =>
-        {
-            if (context.Request.ContentLength > MaxRequestBodySize)
-            {
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                context.Response.Headers.Connection = "close";
-                return Task.CompletedTask;
-            }
-
-            return next(context);
-        });
 
     public static void Apply(KestrelServerOptions options)
     {

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace WhoAmI.Tls;
+namespace WhoAmI.Server;
 
 /// <summary>
 /// HTTP/2 with prior knowledge (h2c, as <c>curl --http2-prior-knowledge</c> sends it) and HTTP/1.1 on one cleartext
@@ -12,7 +12,7 @@ namespace WhoAmI.Tls;
 /// connection middleware peeks at the first bytes, consuming none, and when they are the HTTP/2 preface (RFC 9113
 /// §3.4) it tells Kestrel so with <see cref="PriorKnowledge"/>, which carries no certificate and no handshake.
 /// </summary>
-static class Http2PriorKnowledge
+internal static class Http2PriorKnowledge
 {
     static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
 

@@ -1,4 +1,4 @@
-namespace WhoAmI.Tests.Support;
+namespace WhoAmI.Tests.Published;
 
 /// <summary>Tests that measure the published binary, run alone after the parallel tests: image builds on the
 /// same two cores make the thread pool grow and blur what a leak would show.</summary>

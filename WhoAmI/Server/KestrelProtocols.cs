@@ -1,14 +1,15 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using WhoAmI.Tls;
 
-namespace WhoAmI.Tls;
+namespace WhoAmI.Server;
 
 /// <summary>
 /// HTTP/1.1 and HTTP/2 on every endpoint: by ALPN over TLS, by prior knowledge in cleartext; and, with
 /// <c>--cert</c>, HTTPS from that certificate, requiring client certificates when <c>--cacert</c> names their CAs.
 /// https://learn.microsoft.com/aspnet/core/fundamentals/servers/kestrel/endpoints
 /// </summary>
-public static class KestrelProtocols
+internal static class KestrelProtocols
 {
     public static void Apply(KestrelServerOptions options, TlsCertificates? tls)
     {
