@@ -77,7 +77,7 @@ def markdown(smoke, rows, sizes, timings, burst):
                   f"({'met' if burst[1] else '**missed**'}).", ""]
     if sizes:
         lines += ["## Images", "", "`docker image inspect -f '{{.Size}}'` and `docker save IMAGE | gzip -c | wc -c`. "
-                  f"The .NET base image here is the offline stand-in (see README).", "",
+                  f"The .NET base image here is the offline stand-in (see containers.md).", "",
                   "| Image | Size (bytes) | gzip (bytes) |", "|---|---:|---:|"]
         lines += [f"| {label} | {size:,} | {packed:,} |" for label, (size, packed) in sizes.items()]
         lines += ["", "## Warm rebuild after a one-line source change", "",

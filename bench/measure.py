@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "artifacts" / "bench"
-REGISTRY = os.environ.get("WHOAMI_BASE_IMAGE_REGISTRY", "localhost:5000")
+REGISTRY = os.environ.get("WHOAMI_BASE_IMAGE_REGISTRY", "localhost:5000/whoami-mirror")
 CONNECTIONS = 64
 THREADS = 2
 
@@ -197,8 +197,13 @@ def measure_burst(servers, repeats, settle_seconds=30, connections=3000):
 
 
 def gzip_size(image):
-    """`docker save IMAGE | gzip -c | wc -c`, as the README's commands give it."""
+    """`docker save IMAGE | gzip -c | wc -c`, as docs/containers.md gives it."""
     return int(run("sh", "-c", f"docker save {image} | gzip -c | wc -c"))
+
+
+def sdk_image():
+    """The image `dotnet publish WhoAmI -t:PublishContainer` loads: whoami:TAG, the tag derived from the csproj's Version."""
+    return "whoami:" + run("dotnet", "msbuild", "WhoAmI/WhoAmI.csproj", "-getProperty:ContainerImageTag").strip()
 
 
 def image_size(image):
@@ -210,7 +215,7 @@ def build_images(go_binary):
     timings = {}
     run("dotnet", "publish", "WhoAmI", "-t:PublishContainer", f"-p:BaseImageRegistry={REGISTRY}", "--nologo")
     dockerfile_args = ["--network", "host", "--build-arg", f"BASE_IMAGE_REGISTRY={REGISTRY}"]
-    run("docker", "build", "-q", "--pull", *dockerfile_args, "-t", "whoami:2.0-dockerfile", ".", env={"DOCKER_BUILDKIT": "0"})
+    run("docker", "build", "-q", "--pull", *dockerfile_args, "-t", "whoami-dockerfile:bench", ".", env={"DOCKER_BUILDKIT": "0"})
     run("docker", "build", "-q", *dockerfile_args, "--target", "build", "-t", "whoami:1.0", ".", env={"DOCKER_BUILDKIT": "0"})
     go_context = OUT / "go-image"
     shutil.rmtree(go_context, ignore_errors=True)
@@ -242,8 +247,9 @@ def build_images(go_binary):
     timings["go"] = time.perf_counter() - started
 
     sizes = {}
-    for label, image in (("whoami:1.0 (build stage)", "whoami:1.0"), ("whoami:2.0, SDK path", "whoami:2.0"),
-                         ("whoami:2.0, Dockerfile", "whoami:2.0-dockerfile"), ("Go, FROM scratch", "whoami-go:bench")):
+    sdk = sdk_image()
+    for label, image in (("whoami:1.0 (build stage)", "whoami:1.0"), (f"{sdk}, SDK path", sdk),
+                         (f"{sdk}, Dockerfile", "whoami-dockerfile:bench"), ("Go, FROM scratch", "whoami-go:bench")):
         sizes[label] = (image_size(image), gzip_size(image))
     return sizes, timings
 
@@ -251,7 +257,7 @@ def build_images(go_binary):
 def container_startups(starts):
     say(f"container start-up: {starts} starts of each, alternating")
     times = {"whoami": [], "go": []}
-    images = {"whoami": "whoami:2.0", "go": "whoami-go:bench"}
+    images = {"whoami": sdk_image(), "go": "whoami-go:bench"}
     for order in alternate(starts):
         for name in order:
             port = free_port()

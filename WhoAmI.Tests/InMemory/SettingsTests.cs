@@ -105,8 +105,9 @@ public sealed class SettingsTests
 
         foreach (var setting in WhoAmISettings.All)
         {
-            var row = Assert.Single(rows, r => r.StartsWith($"| {Code(setting.Flag)} | {Code(setting.EnvironmentVariable)} |", StringComparison.Ordinal));
-            Assert.Equal(setting.Default, row.Split('|')[3].Trim());
+            var row = Assert.Single(rows.Select(r => r.Split('|').Select(cell => cell.Trim()).ToArray()),
+                cells => cells.Length > 4 && cells[1] == Code(setting.Flag) && cells[2] == Code(setting.EnvironmentVariable));
+            Assert.Equal(setting.Default, row[3]);
         }
 
         static string Code(string? name) => name is null ? "" : $"`{name}`";

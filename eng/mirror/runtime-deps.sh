@@ -1,6 +1,6 @@
 # build_runtime_deps NAME:TAG: the chiseled runtime-deps stand-in for each of WhoAmI's architectures, one manifest list
 # under NAME:TAG in Docker's media types as the real image is (each platform also as NAME:TAG-ARCH), and the same in
-# OCI's media types under NAME:TAG-oci (the SDK's multi-arch archive needs an OCI base; see README). Debian 12's glibc,
+# OCI's media types under NAME:TAG-oci (the SDK's multi-arch archive needs an OCI base; see docs/multi-arch.md). Debian 12's glibc,
 # libgcc, libstdc++, OpenSSL, zlib and CA certificates, /etc/passwd with app (uid 1654), no shell, no package manager.
 # The arm64 packages come through an APT configuration of this script's own; the host's dpkg is left alone.
 build_runtime_deps() {
