@@ -6,7 +6,34 @@ namespace WhoAmI;
 /// <summary>The addresses of every network interface, loopback included, IPv4 and IPv6, without zone ids.</summary>
 internal static class NetworkAddresses
 {
-    public static List<string> All()
+    // Listing the interfaces costs about 0.5 ms, most of what / and /api cost (docs/tuning.md), so the list is kept
+    // until the kernel says an address or a link changed. Opened before the first listing, so that no change can
+    // fall between the two. Null where there is no netlink (not Linux): then every request lists anew.
+    static readonly AddressChanges? Changes = AddressChanges.Open();
+    static readonly Lock Gate = new();
+    static string[]? _current;
+
+    public static IReadOnlyList<string> All()
+    {
+        if (Changes is null)
+        {
+            return List();
+        }
+
+        // One lock for the check and the listing: a request that starts after a change always sees it, even while
+        // another request is still listing.
+        lock (Gate)
+        {
+            if (Changes.Happened() || _current is null)
+            {
+                _current = List();
+            }
+
+            return _current;
+        }
+    }
+
+    static string[] List()
     {
         var addresses = new List<string>();
         foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
@@ -17,7 +44,7 @@ internal static class NetworkAddresses
             }
         }
 
-        return addresses;
+        return [.. addresses];
     }
 
     /// <summary><c>ip:port</c>, IPv6 in brackets, an IPv4 client on a dual-stack socket as plain IPv4.</summary>
