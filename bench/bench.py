@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""WhoAmI (Native AOT) against the Go tutorial server, side by side, in one run on one machine.
+"""WhoAmI (Native AOT) against the Go tutorial server and traefik/whoami, side by side, in one run on one machine.
 
-Every figure is a ratio WhoAmI / Go measured in the same run, alternating A B / B A, medians over repeats.
+Every figure is a ratio WhoAmI / reference measured in the same run, alternating A B C / C B A, medians over repeats.
 Writes docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks.svg; exits 1 when a target is missed
 (full mode only). Run through bench/run.sh (full) or bench/run.sh --smoke (a few seconds, for CI: no images,
 no targets). The parts: measure.py measures, report.py turns figures into ratios and tables, chart.py draws.
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import chart
 import report
-from measure import (CONNECTIONS, OUT, ROOT, THREADS, build_go, build_images, container_startups, cpu_model, go_server,
-                     measure_burst, measure_processes, memory_gib, run, say, whoami_server)
+from measure import (CONNECTIONS, OUT, PEER_COMMIT, ROOT, THREADS, build_go, build_images, container_startups, cpu_model, go_server,
+                     measure_burst, measure_endpoints, measure_h2load, measure_processes, memory_gib, peer_binary, peer_server, run,
+                     say, test_certificate, whoami_server)
 
 DOCS = ROOT / "docs"
 
@@ -31,6 +32,9 @@ def measure(smoke, processes_only=False):
     build_go(go_binary)
 
     servers = {"whoami": whoami_server("whoami", whoami_binary), "go": go_server(go_binary)}
+    peer = peer_binary()
+    if peer:
+        servers["peer"] = peer_server(peer)
     if smoke:
         figures = measure_processes(servers, starts=3, repeats=1, load_seconds=1)
         burst = measure_burst(servers, repeats=1, settle_seconds=2, connections=600)
@@ -41,6 +45,20 @@ def measure(smoke, processes_only=False):
         figures[name].update(burst[name])
     figures["whoami"]["binary"] = whoami_binary.stat().st_size
     figures["go"]["binary"] = go_binary.stat().st_size
+    if peer:
+        figures["peer"]["binary"] = peer.stat().st_size
+        pair = {"whoami": servers["whoami"], "peer": servers["peer"]}
+        endpoints = measure_endpoints(pair, report.ENDPOINTS, repeats=1 if smoke else 3, load_seconds=1 if smoke else 5)
+        for name in pair:
+            figures[name].update(endpoints[name])
+        if shutil.which("h2load"):
+            tls = test_certificate(OUT / "tls")
+            secure = {"whoami": whoami_server("whoami", whoami_binary, tls=tls), "peer": peer_server(peer, tls=tls)}
+            h2 = measure_h2load(pair, secure, repeats=1 if smoke else 3, seconds=1 if smoke else 5)
+            for name in pair:
+                figures[name].update(h2[name])
+        else:
+            say("h2load is not installed (apt-get install nghttp2-client): no h2c and TLS figures")
 
     sizes, timings = {}, {}
     if not smoke and not processes_only:
@@ -52,7 +70,7 @@ def measure(smoke, processes_only=False):
 
 def markdown(smoke, rows, sizes, timings, burst):
     lines = [
-        "# Benchmarks: WhoAmI against the Go tutorial server",
+        "# Benchmarks: WhoAmI against the Go tutorial server and traefik/whoami",
         "",
         f"Written by `bench/run.sh{' --smoke' if smoke else ''}` on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC. "
         "No number here is typed by hand; the same figures are in benchmarks.json.",
@@ -68,9 +86,19 @@ def markdown(smoke, rows, sizes, timings, burst):
            "RSS from /proc/PID/status after the run, CPU = utime + stime from /proc/PID/stat over the run, per 100,000 requests. "
            "wrk shares the 2 cores with the server."),
         "",
-        *report.markdown_table(rows),
+        *report.markdown_table(rows, "go"),
         "",
     ]
+    if any(r.get("reference") == "peer" for r in rows):
+        lines += ["## Against traefik/whoami", "",
+                  f"traefik/whoami at {PEER_COMMIT[:7]} (what users pick instead), built from its source with Debian's Go by "
+                  "`shared/peer/build-traefik-whoami.sh`, in the same run: start-up, memory and the burst alternated with the two "
+                  "servers above; its load runs on `/bench` (it has no `/whoami`). Then each endpoint both serve, alternated between "
+                  f"WhoAmI and traefik/whoami: `wrk -t{THREADS} -c{CONNECTIONS} --latency`, "
+                  + ("1 s per endpoint, once (smoke)" if smoke else "5 s per endpoint, 3 runs, medians")
+                  + "; and `/bench` through `h2load -c 10 -m 10` as HTTP/1.1, h2c (prior knowledge) and h2 over TLS "
+                  "(a self-signed P-256 certificate).", "",
+                  *report.markdown_table(rows, "peer"), ""]
     if burst:
         lines += [f"Burst: 3 runs of each server, 3,000 connections opened and dropped (reset), RSS 30 s later. WhoAmI kept "
                   f"{burst[0]:,.0f} KiB above its idle RSS; target: within {report.BURST_LIMIT_KIB:,} KiB "
@@ -104,7 +132,7 @@ def main():
 
     OUT.mkdir(parents=True, exist_ok=True)
     figures, sizes, timings = measure(options.smoke, options.processes_only)
-    rows = report.ratios(figures)
+    rows = report.ratios(figures, "go") + report.ratios(figures, "peer")
     burst = report.burst_check(figures)
 
     # A smoke run proves the script works; only a full run writes docs/.
@@ -113,7 +141,7 @@ def main():
     report.write_json(folder / "benchmarks.json", rows, f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC")
     folder.joinpath("benchmarks.md").write_text(markdown(options.smoke, rows, sizes, timings, burst))
     folder.joinpath("benchmarks.svg").write_text(chart.svg(rows))
-    print("\n".join(report.markdown_table(rows)))
+    print("\n".join(report.markdown_table(rows, "go") + report.markdown_table(rows, "peer")))
     if burst:
         say(f"burst: {burst[0]:,.0f} KiB kept above idle, {'within' if burst[1] else 'over'} {report.BURST_LIMIT_KIB:,} KiB")
     say(f"wrote {(folder / 'benchmarks.md').relative_to(ROOT)}")

@@ -1,4 +1,4 @@
-"""Measuring: start and stop the two servers, load them with wrk, build and size the images.
+"""Measuring: start and stop the servers, load them with wrk and h2load, build and size the images.
 
 Every function returns plain figures; nothing here writes a report. Used by bench.py.
 """
@@ -6,6 +6,7 @@ import os
 import platform
 import shutil
 import socket
+import ssl
 import statistics
 import struct
 import subprocess
@@ -37,12 +38,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def first_200(port, deadline):
-    """Polls GET /whoami on a fresh connection until it answers 200; returns the time it did."""
+def first_200(port, deadline, tls=False):
+    """Polls GET /whoami on a fresh connection (in TLS, unverified, when TLS) until it answers 200; returns the
+    time it did."""
     request = b"GET /whoami HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT) if tls else None
+    if context:
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     while time.perf_counter() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as plain:
+                s = context.wrap_socket(plain) if context else plain
                 s.sendall(request)
                 if s.recv(16).startswith(b"HTTP/1.1 200"):
                     return time.perf_counter()
@@ -57,7 +63,36 @@ def build_go(output, source=ROOT / "bench" / "go-whoami"):
     run("go", "build", "-trimpath", "-o", str(output), ".", cwd=source, env={"CGO_ENABLED": "0"})
 
 
-def whoami_server(name, binary, env=None):
+# traefik/whoami master after v1.11.0 (gRPC, OpenAPI): the peer compared with, pinned.
+PEER_COMMIT = "8951300b46f13ce678dbed8a692ef2ccecf0eec4"
+PEER_BUILD = ROOT.parent / "shared" / "peer" / "build-traefik-whoami.sh"
+
+
+def peer_binary():
+    """traefik/whoami's binary: WHOAMI_PEER_BINARY, else built at PEER_COMMIT from WHOAMI_PEER_SOURCE (a git
+    directory of its source) by the workplace's shared/peer/build-traefik-whoami.sh, with Debian's Go. None, said
+    in one line, when neither can be had: the run then compares with the Go tutorial server alone."""
+    if os.environ.get("WHOAMI_PEER_BINARY"):
+        return Path(os.environ["WHOAMI_PEER_BINARY"]).resolve()
+    source = os.environ.get("WHOAMI_PEER_SOURCE")
+    if not source or not PEER_BUILD.exists():
+        say("traefik/whoami is not at hand (set WHOAMI_PEER_BINARY, or WHOAMI_PEER_SOURCE to a git directory of its source "
+            f"with {PEER_BUILD} present): comparing with the Go tutorial server alone")
+        return None
+    output = OUT / "peer" / "traefik-whoami"
+    result = subprocess.run(["bash", str(PEER_BUILD), source, str(output)], env={**os.environ, "SCRATCH": str(OUT / "peer"), "REV": PEER_COMMIT},
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        say(f"traefik/whoami did not build ({(result.stderr or result.stdout).strip().splitlines()[-1]}): comparing with the Go tutorial server alone")
+        return None
+    say(result.stdout.strip().splitlines()[-1])
+    return output
+
+
+def whoami_server(name, binary, env=None, tls=None):
+    """WhoAmI on loopback; with TLS=(cert, key), HTTPS (HTTP/1.1 and h2 by ALPN)."""
+    if tls:
+        return Server(name, [str(binary), "--urls", "https://127.0.0.1:{port}", "--cert", tls[0], "--key", tls[1]], env or {}, tls=True)
     return Server(name, [str(binary), "--urls", "http://127.0.0.1:{port}"], env or {})
 
 
@@ -65,11 +100,18 @@ def go_server(binary):
     return Server("go", [str(binary)], {"WHOAMI_GO_PORT": "{port}"})
 
 
+def peer_server(binary, tls=None):
+    """traefik/whoami. It has no /whoami (any unknown path gets its / page), so its load runs on /bench, its
+    cheapest answer. It listens on all interfaces (it takes only a port); the benchmark talks to loopback alone."""
+    return Server("peer", [str(binary), "-port", "{port}", *(["-cert", tls[0], "-key", tls[1]] if tls else [])], {},
+                  load_path="/bench", tls=bool(tls))
+
+
 class Server:
     """A server process on a loopback port, with its RSS and CPU time read from /proc."""
 
-    def __init__(self, name, command, env):
-        self.name, self.command, self.env = name, command, env
+    def __init__(self, name, command, env, load_path="/whoami", tls=False):
+        self.name, self.command, self.env, self.load_path, self.tls = name, command, env, load_path, tls
 
     def start(self):
         self.port = free_port()
@@ -78,7 +120,7 @@ class Server:
             [a.format(port=self.port) for a in self.command],
             env={**os.environ, **{k: v.format(port=self.port) for k, v in self.env.items()}},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        answered = first_200(self.port, started + 20)
+        answered = first_200(self.port, started + 20, self.tls)
         return answered - started
 
     def rss_kib(self):
@@ -95,11 +137,11 @@ class Server:
         self.process.wait(timeout=10)
 
 
-def wrk(port, seconds):
+def wrk(port, seconds, path="/whoami"):
     """One wrk run of a fixed duration, with --latency. (wrk has no request count: its main thread sleeps for
     the duration whatever its threads do, so figures are normalised per 100,000 requests instead.)"""
     args = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", "--latency", "--timeout", "5s", "-d", f"{seconds}s"]
-    output = run(*args, f"http://127.0.0.1:{port}/whoami")
+    output = run(*args, f"http://127.0.0.1:{port}{path}")
     figures = {"errors": 0, "non_2xx": 0}
     for line in output.splitlines():
         words = line.split()
@@ -141,7 +183,7 @@ def measure_processes(servers, starts, repeats, load_seconds):
     for name, server in idle_runs(servers, repeats):
         figures[name]["rss_idle"].append(server.rss_kib())
         cpu_before = server.cpu_seconds()
-        result = wrk(server.port, load_seconds)
+        result = wrk(server.port, load_seconds, server.load_path)
         cpu = server.cpu_seconds() - cpu_before
         figures[name]["rss_after"].append(server.rss_kib())
         figures[name]["cpu_per_100k"].append(cpu * 100_000 / result["requests"])
@@ -150,6 +192,56 @@ def measure_processes(servers, starts, repeats, load_seconds):
         if result["errors"] or result["non_2xx"]:
             sys.exit(f"bench: {name} had {result['errors']} socket errors and {result['non_2xx']} non-2xx answers")
     return medians(figures)
+
+
+def measure_endpoints(servers, paths, repeats, load_seconds):
+    """Requests/s, p99 and CPU per 100,000 requests on each of PATHS, for each server, wrk as above: what
+    {name: {"rps:/api": …, "p99:/api": …, "cpu_per_100k:/api": …}} holds, medians of REPEATS alternated runs."""
+    keys = [f"{figure}:{path}" for path in paths for figure in ("rps", "p99", "cpu_per_100k")]
+    figures = {name: {key: [] for key in keys} for name in servers}
+    say(f"endpoints {', '.join(paths)}: {repeats} runs of each server, {load_seconds} s per endpoint")
+    for name, server in idle_runs(servers, repeats):
+        for path in paths:
+            cpu_before = server.cpu_seconds()
+            result = wrk(server.port, load_seconds, path)
+            figures[name][f"cpu_per_100k:{path}"].append((server.cpu_seconds() - cpu_before) * 100_000 / result["requests"])
+            figures[name][f"rps:{path}"].append(result["rps"])
+            figures[name][f"p99:{path}"].append(result["p99"])
+            if result["errors"] or result["non_2xx"]:
+                sys.exit(f"bench: {name} {path} had {result['errors']} socket errors and {result['non_2xx']} non-2xx answers")
+    return medians(figures)
+
+
+def h2load(url, seconds, http1=False):
+    """Requests/s of h2load (nghttp2-client) on URL: 10 clients, 10 streams each (h2), for SECONDS after a 1 s warm-up."""
+    output = run("h2load", *(["--h1"] if http1 else []), "-c", "10", "-m", "10", "-t", "1", "--warm-up-time=1",
+                 "-D", str(seconds), url)
+    for line in output.splitlines():
+        if line.startswith("finished in"):
+            return float(line.split(",")[1].split()[0])
+    sys.exit(f"bench: h2load printed no rate for {url}:\n{output}")
+
+
+def measure_h2load(plain, secure, repeats, seconds, path="/bench"):
+    """/bench through h2load as HTTP/1.1, h2c (prior knowledge) and h2 over TLS, for each server: PLAIN and SECURE
+    map a name to its cleartext and its HTTPS server. {name: {"h2load_h1": …, "h2load_h2c": …, "h2load_tls": …}}."""
+    say(f"h2load on {path}: HTTP/1.1, h2c and TLS, {repeats} runs of each server, {seconds} s each")
+    figures = {name: {"h2load_h1": [], "h2load_h2c": [], "h2load_tls": []} for name in plain}
+    for name, server in idle_runs(plain, repeats):
+        figures[name]["h2load_h1"].append(h2load(f"http://127.0.0.1:{server.port}{path}", seconds, http1=True))
+        figures[name]["h2load_h2c"].append(h2load(f"http://127.0.0.1:{server.port}{path}", seconds))
+    for name, server in idle_runs(secure, repeats):
+        figures[name]["h2load_tls"].append(h2load(f"https://127.0.0.1:{server.port}{path}", seconds))
+    return medians(figures)
+
+
+def test_certificate(folder):
+    """A self-signed P-256 certificate for 127.0.0.1, made with openssl: (certificate, key) paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "bench.pem", folder / "bench.key"
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert))
+    return str(cert), str(key)
 
 
 def idle_runs(servers, repeats):

@@ -1,4 +1,5 @@
-"""Reporting: the figures as ratios WhoAmI / Go against named targets, written as Markdown and as JSON.
+"""Reporting: the figures as ratios WhoAmI / reference against named targets, written as Markdown and as JSON.
+The references: the Go tutorial server ("go", what WhoAmI ports) and traefik/whoami ("peer", what users pick instead).
 
 The JSON (docs/benchmarks.json) is what the chart is drawn from, so a chart can be redrawn without a new run.
 """
@@ -42,16 +43,40 @@ FIGURES = [
 ]
 
 
-def ratios(figures):
-    """One record per figure measured in this run: both values, the ratio, the target and whether it was met."""
+# Against traefik/whoami (issue 25): memory and start-up, and each endpoint both serve. Its load runs on /bench
+# (it has no /whoami), WhoAmI's on /whoami: both the cheapest answer of their server.
+ENDPOINTS = ["/bench", "/", "/api", "/data?size=1&unit=kb"]
+FAST_ENDPOINTS = ("/", "/api")
+PEER_FIGURES = [
+    Figure("binary", "App binary, uncompressed (bytes)", "{:,.0f}"),
+    Figure("startup_process", "Start-up to first 200, process (ms)", "{:.1f}", Target(1.5)),
+    Figure("rss_idle", "RSS idle after start (KiB)", "{:,.0f}", Target(1.5)),
+    Figure("rss_after", "RSS after load (KiB)", "{:,.0f}", Target(1.25)),
+    Figure("rss_burst", "RSS 30 s after 3,000 dropped connections (KiB)", "{:,.0f}"),
+    *[figure for path in ENDPOINTS for figure in (
+        Figure(f"rps:{path}", f"GET {path}: requests/s", "{:,.0f}",
+               Target(2.0, higher_is_better=True) if path in FAST_ENDPOINTS else Target(1.0, higher_is_better=True) if path == "/bench" else None),
+        Figure(f"cpu_per_100k:{path}", f"GET {path}: CPU per 100,000 requests (s)", "{:.2f}", Target(0.5) if path in FAST_ENDPOINTS else None),
+        Figure(f"p99:{path}", f"GET {path}: p99 latency (ms)", "{:.2f}"))],
+    Figure("h2load_h1", "GET /bench, h2load HTTP/1.1: requests/s", "{:,.0f}", Target(1.0, higher_is_better=True)),
+    Figure("h2load_h2c", "GET /bench, h2load h2c: requests/s", "{:,.0f}", Target(1.0, higher_is_better=True)),
+    Figure("h2load_tls", "GET /bench, h2load h2 over TLS: requests/s", "{:,.0f}", Target(1.0, higher_is_better=True)),
+]
+
+REFERENCES = {"go": ("Go (net/http)", FIGURES), "peer": ("traefik/whoami", PEER_FIGURES)}
+
+
+def ratios(figures, reference="go"):
+    """One record per figure measured in this run for WhoAmI and REFERENCE: both values, the ratio, the target and
+    whether it was met."""
     rows = []
-    for figure in FIGURES:
-        if figure.key not in figures["whoami"]:
+    for figure in REFERENCES[reference][1]:
+        if figure.key not in figures["whoami"] or figure.key not in figures.get(reference, {}):
             continue
-        whoami, go = figures["whoami"][figure.key], figures["go"][figure.key]
-        ratio = whoami / go if go else float("nan")
+        whoami, other = figures["whoami"][figure.key], figures[reference][figure.key]
+        ratio = whoami / other if other else float("nan")
         rows.append({
-            "key": figure.key, "label": figure.label, "whoami": whoami, "go": go, "ratio": ratio,
+            "reference": reference, "key": figure.key, "label": figure.label, "whoami": whoami, reference: other, "ratio": ratio,
             "target": asdict(figure.target) if figure.target else None,
             "met": figure.target.met(ratio) if figure.target else None,
         })
@@ -72,20 +97,25 @@ def burst_check(figures):
 
 
 def missed(rows, burst=None):
-    found = [f"{r['label']}: ratio {r['ratio']:.2f}, target {Target(**r['target'])}" for r in rows if r["met"] is False]
+    found = [f"{r['label']}: ratio {r['ratio']:.2f} against {REFERENCES[r.get('reference', 'go')][0]}, target {Target(**r['target'])}"
+             for r in rows if r["met"] is False]
     if burst and not burst[1]:
         found.append(f"RSS 30 s after a burst: {burst[0]:,.0f} KiB above idle, target within {BURST_LIMIT_KIB:,} KiB")
     return found
 
 
-def markdown_table(rows):
-    formats = {f.key: f.format for f in FIGURES}
-    table = ["| Figure | WhoAmI (Native AOT) | Go (net/http) | WhoAmI / Go | Target | Met |", "|---|---:|---:|---:|---:|---|"]
+def markdown_table(rows, reference="go"):
+    label, figures = REFERENCES[reference]
+    formats = {f.key: f.format for f in figures}
+    short = "Go" if reference == "go" else "traefik"
+    table = [f"| Figure | WhoAmI (Native AOT) | {label} | WhoAmI / {short} | Target | Met |", "|---|---:|---:|---:|---:|---|"]
     for r in rows:
+        if r.get("reference", "go") != reference:
+            continue
         fmt = formats[r["key"]]
         target = str(Target(**r["target"])) if r["target"] else ""
         met = {None: "", True: "yes", False: "**no**"}[r["met"]]
-        table.append(f"| {r['label']} | {fmt.format(r['whoami'])} | {fmt.format(r['go'])} | {r['ratio']:.2f} | {target} | {met} |")
+        table.append(f"| {r['label']} | {fmt.format(r['whoami'])} | {fmt.format(r[reference])} | {r['ratio']:.2f} | {target} | {met} |")
     return table
 
 
