@@ -1,4 +1,5 @@
 """Drawing: docs/benchmarks.svg from the ratio records that report.py writes."""
+from html import escape
 
 TITLES = {"go": "WhoAmI / Go tutorial server", "peer": "WhoAmI / traefik/whoami"}
 
@@ -6,7 +7,7 @@ TITLES = {"go": "WhoAmI / Go tutorial server", "peer": "WhoAmI / traefik/whoami"
 def svg(rows):
     """Horizontal bars of the ratios WhoAmI / reference, one group per reference, a line at 1 (parity), a dashed
     tick at each target. Green: target met; red: missed; grey: no target. Bars past 3 are cut at 3 and say so."""
-    width, bar_left, row_height, cap = 760, 290, 28, 3.0
+    width, bar_left, row_height, cap = 800, 330, 28, 3.0
     scale = (width - bar_left - 110) / cap
     groups = [(reference, [r for r in rows if r.get("reference", "go") == reference]) for reference in TITLES]
     groups = [(reference, members) for reference, members in groups if members]
@@ -23,7 +24,7 @@ def svg(rows):
             higher_better = bool(target and target["higher_is_better"])
             colour = {None: "#999999", True: "#3a7d44", False: "#c0392b"}[row["met"]]
             length = min(value, cap) * scale
-            parts.append(f'<text x="10" y="{y + 14}">{row["label"].split(" (")[0]}{" ↑" if higher_better else ""}</text>')
+            parts.append(f'<text x="10" y="{y + 14}">{escape(row["label"].split(" (")[0])}{" ↑" if higher_better else ""}</text>')
             parts.append(f'<rect x="{bar_left}" y="{y}" width="{length:.1f}" height="18" fill="{colour}"/>')
             parts.append(f'<text x="{bar_left + length + 4:.1f}" y="{y + 14}">{value:.2f}{" (cut at 3)" if value > cap else ""}</text>')
             if target is not None:
