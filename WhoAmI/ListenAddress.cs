@@ -5,7 +5,8 @@ namespace WhoAmI;
 
 /// <summary>
 /// Where the service listens: Kestrel binds these URLs and <c>--probe</c> asks the first of them. First match wins:
-/// <c>--urls</c>, <c>--port</c>, <c>WHOAMI_PORT_NUMBER</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, then
+/// <c>--urls</c>, <c>--port</c>, <c>WHOAMI_PORT_NUMBER</c>, <c>PORT</c> (what PaaS platforms set: above the ASP.NET Core
+/// variables, which the image itself sets), <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, then
 /// <see cref="DefaultPort"/> on all interfaces.
 /// </summary>
 internal sealed record ListenAddress(IReadOnlyList<string> Urls)
@@ -16,11 +17,12 @@ internal sealed record ListenAddress(IReadOnlyList<string> Urls)
     /// <summary>The first of the candidates, in the order of the rule above, that was given.</summary>
     /// <param name="https">A certificate was given: the port speaks HTTPS, wherever it came from (as in traefik/whoami).</param>
     /// <exception cref="FormatException">The chosen ASP.NET Core variable names no URL or no port.</exception>
-    public static ListenAddress Resolve(string? urls, int? port, string? aspNetCoreUrls, string? aspNetCoreHttpPorts, bool https)
+    public static ListenAddress Resolve(string? urls, int? port, int? platformPort, string? aspNetCoreUrls, string? aspNetCoreHttpPorts, bool https)
     {
         var scheme = https ? Uri.UriSchemeHttps : Uri.UriSchemeHttp;
         return urls is not null ? new(SplitUrls(urls))
             : port is { } given ? OnPorts(scheme, [given])
+            : platformPort is { } platform ? OnPorts(scheme, [platform])
             : aspNetCoreUrls is not null ? new(SplitUrls(aspNetCoreUrls))
             : aspNetCoreHttpPorts is not null ? OnPorts(scheme, [.. aspNetCoreHttpPorts.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParsePort)])
             : OnPorts(scheme, [DefaultPort]);

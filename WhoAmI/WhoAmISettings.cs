@@ -20,6 +20,9 @@ internal sealed record WhoAmISettings
     /// <summary>ASP.NET Core's own <c>--urls</c>, ';'-separated; null when not given.</summary>
     public string? Urls { get; init; }
 
+    /// <summary><c>PORT</c>, as Cloud Run, Heroku or Fly set it; null when not set.</summary>
+    public int? PlatformPort { get; init; }
+
     /// <summary>ASP.NET Core's <c>ASPNETCORE_URLS</c>; null when not set.</summary>
     public string? AspNetCoreUrls { get; init; }
 
@@ -27,7 +30,7 @@ internal sealed record WhoAmISettings
     public string? AspNetCoreHttpPorts { get; init; }
 
     /// <summary>Where the service listens, resolved from the settings above by <see cref="Parse"/>.</summary>
-    public ListenAddress Listen { get; init; } = ListenAddress.Resolve(null, null, null, null, https: false);
+    public ListenAddress Listen { get; init; } = ListenAddress.Resolve(null, null, null, null, null, https: false);
 
     /// <summary>PEM certificate (and chain) to serve HTTPS with, from <c>--cert</c> or <c>WHOAMI_CERT</c>.</summary>
     public string? CertFile { get; init; }
@@ -65,7 +68,9 @@ internal sealed record WhoAmISettings
             "Port to listen on, all interfaces (see precedence in the README)", (s, v) => s with { Port = ListenAddress.ParsePort(v) }),
         new("--urls", null, "", "ASP.NET Core listen URLs, ';'-separated, e.g. http://127.0.0.1:9000 (wins over --port)",
             (s, v) => s with { Urls = ListenAddress.Validate(v) }),
-        new(null, "ASPNETCORE_URLS", "", "ASP.NET Core listen URLs, when neither --port nor WHOAMI_PORT_NUMBER is given",
+        new(null, "PORT", "", "Port, as PaaS platforms set it, when neither --port nor WHOAMI_PORT_NUMBER is given",
+            (s, v) => s with { PlatformPort = ListenAddress.ParsePort(v) }),
+        new(null, "ASPNETCORE_URLS", "", "ASP.NET Core listen URLs, when no port setting above is given",
             (s, v) => s with { AspNetCoreUrls = v }),
         new(null, "ASPNETCORE_HTTP_PORTS", "", "Ports, ';'-separated, when no listen setting above is given (the image sets the default port)",
             (s, v) => s with { AspNetCoreHttpPorts = v }),
@@ -127,12 +132,12 @@ internal sealed record WhoAmISettings
     {
         try
         {
-            return ListenAddress.Resolve(s.Urls, s.Port, s.AspNetCoreUrls, s.AspNetCoreHttpPorts, https: s.CertFile is not null);
+            return ListenAddress.Resolve(s.Urls, s.Port, s.PlatformPort, s.AspNetCoreUrls, s.AspNetCoreHttpPorts, https: s.CertFile is not null);
         }
         catch (FormatException e)
         {
-            // Only the ASP.NET Core variables are checked here, and only the one that was chosen: the flags and
-            // WHOAMI_PORT_NUMBER were checked as they were read.
+            // Only the ASP.NET Core variables are checked here, and only the one that was chosen: the flags,
+            // WHOAMI_PORT_NUMBER and PORT were checked as they were read.
             throw new SettingsException($"{(s.AspNetCoreUrls is not null ? "ASPNETCORE_URLS" : "ASPNETCORE_HTTP_PORTS")}: {e.Message}");
         }
     }

@@ -166,6 +166,24 @@ public sealed class ContainerTests(ContainerImages images)
         Assert.Equal("unhealthy", await HealthStatusAsync(container.Name, "unhealthy"));
     }
 
+    /// <summary>A platform (Cloud Run, Heroku, Fly) says where to listen with <c>PORT</c>, over the image's own
+    /// <c>ASPNETCORE_HTTP_PORTS</c>; the probe shares the container's environment and follows it.</summary>
+    [Theory]
+    [MemberData(nameof(SmallImages))]
+    public async Task A_platforms_port_variable_moves_the_listener_and_the_healthcheck_follows(string path)
+    {
+        await using var container = await Docker.StartAsync(await SmallImageAsync(path),
+            options: ["-e", "PORT=9000", "--health-interval", "1s", "--health-start-period", "0s"], port: 9000);
+
+        Assert.Equal(HttpStatusCode.OK, (await container.Client.GetAsync("/whoami", Cancel)).StatusCode);
+        Assert.Equal("healthy", await Docker.RunAsync("exec", container.Name, "/app/WhoAmI", "--probe"));
+        if (path != "sdk")
+        {
+            // The SDK cannot write a HEALTHCHECK into an image; the Dockerfile's runs the same probe.
+            Assert.Equal("healthy", await HealthStatusAsync(container.Name, "healthy"));
+        }
+    }
+
     [Fact]
     public async Task Image_serves_https_and_http2_from_a_certificate_mounted_read_only_and_stays_healthy()
     {

@@ -1,7 +1,7 @@
 namespace WhoAmI.Tests.InMemory;
 
 /// <summary>The README's precedence list, row by row: <c>--urls</c>, <c>--port</c>, <c>WHOAMI_PORT_NUMBER</c>,
-/// <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, then port 8080 on all interfaces. Resolved by
+/// <c>PORT</c>, <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c>, then port 8080 on all interfaces. Resolved by
 /// <see cref="WhoAmISettings.Parse"/> from the same view of the environment as every other setting.</summary>
 public sealed class ListenAddressTests
 {
@@ -11,6 +11,7 @@ public sealed class ListenAddressTests
     static readonly Dictionary<string, string> Everything = new()
     {
         ["WHOAMI_PORT_NUMBER"] = "9002",
+        ["PORT"] = "9007",
         ["ASPNETCORE_URLS"] = "http://127.0.0.1:9003",
         ["ASPNETCORE_HTTP_PORTS"] = "9004",
     };
@@ -37,6 +38,23 @@ public sealed class ListenAddressTests
     public void Whoami_port_variable_wins_over_aspnetcore_settings()
     {
         Assert.Equal(["http://+:9002"], Resolve([], Everything).Urls);
+    }
+
+    [Fact]
+    public void Platform_port_variable_wins_over_aspnetcore_settings_as_the_image_sets_them()
+    {
+        Assert.Equal(["http://+:9007"], Resolve([], new() { ["PORT"] = "9007", ["ASPNETCORE_URLS"] = "http://127.0.0.1:9003", ["ASPNETCORE_HTTP_PORTS"] = "8080" }).Urls);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("eighty")]
+    [InlineData("70000")]
+    public void A_bad_platform_port_is_refused_naming_the_variable(string value)
+    {
+        var error = Assert.Throws<SettingsException>(() => Resolve([], new() { ["PORT"] = value }));
+
+        Assert.Equal($"PORT: '{value}' is not a port number from 1 to 65535", error.Message);
     }
 
     [Fact]

@@ -12,6 +12,7 @@ public sealed class HealthProbeTests(PublishedWhoAmI published)
         { ["--urls", "http://127.0.0.1:{0}"], "", "" },
         { ["--port", "{0}"], "", "" },
         { [], "WHOAMI_PORT_NUMBER", "{0}" },
+        { [], "PORT", "{0}" },
         { [], "ASPNETCORE_URLS", "http://127.0.0.1:{0}" },
         { [], "ASPNETCORE_HTTP_PORTS", "{0}" },
     };

@@ -117,6 +117,7 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
     [InlineData("ASPNETCORE_HTTP_PORTS", "{0}")]
     [InlineData("ASPNETCORE_URLS", "http://127.0.0.1:{0}")]
     [InlineData("WHOAMI_PORT_NUMBER", "{0}")]
+    [InlineData("PORT", "{0}")]
     public async Task Standard_and_own_port_settings_in_the_environment_are_honoured(string variable, string format)
     {
         var port = WhoAmIProcess.FreePort();

@@ -66,7 +66,7 @@ public sealed partial class WhoAmIProcess : IAsyncDisposable
             RedirectStandardInput = true,
         };
         parts.Skip(1).ToList().ForEach(start.ArgumentList.Add);
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_") || k.StartsWith("WHOAMI_") || k.StartsWith("DOTNET_")).ToList())
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ASPNETCORE_") || k.StartsWith("WHOAMI_") || k.StartsWith("DOTNET_") || k == "PORT").ToList())
         {
             start.Environment.Remove(key);
         }
