@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -102,6 +103,56 @@ public sealed class TlsTests(PublishedWhoAmI published) : IDisposable
         var client = api.RootElement.GetProperty("tls").GetProperty("clientCertificate");
         Assert.Equal("CN=client-1.example.internal", client.GetProperty("subject").GetString());
         Assert.Equal(_certificates.Client.NotAfter.ToUniversalTime(), client.GetProperty("notAfter").GetDateTimeOffset().UtcDateTime);
+    }
+
+    /// <summary>With <c>--cert</c> alone a client certificate is asked for and shown, whoever signed it, and none is
+    /// required: what a proxy presents can be seen without enforcing mutual TLS (traefik/whoami does the same).</summary>
+    [Fact]
+    public async Task A_certificate_alone_asks_for_a_client_certificate_shows_it_and_requires_none()
+    {
+        await using var app = await published.StartAsync(args: _certificates.ServerArgs(), tlsHandler: _certificates.Handler(_certificates.OtherClient));
+        using var anonymous = new HttpClient(_certificates.Handler()) { BaseAddress = app.BaseAddress };
+
+        var presented = await app.Client.GetStringAsync("/", Cancel);
+        var none = await anonymous.GetStringAsync("/", Cancel);
+
+        Assert.Contains($"\nCertificate[0] Subject: {_certificates.OtherClient.Subject}\n", presented);
+        Assert.DoesNotContain("Certificate[0]", none);
+    }
+
+    /// <summary>TLS 1.2 with AEAD suites only (Mozilla's intermediate profile): a client that offers nothing but a CBC
+    /// suite gets no handshake. OpenSSL's defaults, which Kestrel had, also offer CBC (testssl flags LUCKY13).</summary>
+    [Theory]
+    [InlineData(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, false)]
+    [InlineData(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, false)]
+    [InlineData(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, false)]
+    [InlineData(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, true)]
+    [InlineData(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, true)]
+    [InlineData(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, true)]
+    public async Task Tls12_is_served_with_aead_suites_only(TlsCipherSuite suite, bool served)
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "the server limits its suites on Linux only");
+        await using var app = await published.StartAsync(args: _certificates.ServerArgs(), tlsHandler: _certificates.Handler());
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, app.BaseAddress.Port, Cancel);
+        await using var tls = new SslStream(tcp.GetStream());
+        var handshake = tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12,
+            CipherSuitesPolicy = OperatingSystem.IsLinux() ? new CipherSuitesPolicy([suite]) : null,
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        }, Cancel);
+
+        if (served)
+        {
+            await handshake;
+            Assert.Equal(suite, tls.NegotiatedCipherSuite);
+        }
+        else
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => handshake);
+        }
     }
 
     [Fact]

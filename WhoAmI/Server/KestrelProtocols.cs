@@ -1,3 +1,4 @@
+using System.Net.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using WhoAmI.Tls;
@@ -29,12 +30,31 @@ internal static class KestrelProtocols
         options.ConfigureHttpsDefaults(https =>
         {
             https.ServerCertificate = tls.Server;
-            if (tls.ClientAuthorities is not null)
+            // Without --cacert a client certificate is asked for and shown, never required (as traefik/whoami does),
+            // so the certificate a proxy presents can be seen without enforcing mutual TLS.
+            https.ClientCertificateMode = tls.ClientAuthorities is null ? ClientCertificateMode.AllowCertificate : ClientCertificateMode.RequireCertificate;
+            https.CheckCertificateRevocation = false;
+            https.ClientCertificateValidation = (certificate, _, _) => tls.IsAcceptedClient(certificate);
+            if (OperatingSystem.IsLinux())
             {
-                https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
-                https.CheckCertificateRevocation = false;
-                https.ClientCertificateValidation = (certificate, _, _) => tls.IsAcceptedClient(certificate);
+                var aeadOnly = new CipherSuitesPolicy(AeadSuites);
+                https.OnAuthenticate = (_, ssl) => ssl.CipherSuitesPolicy = aeadOnly;
             }
         });
     }
+
+    /// <summary>
+    /// Mozilla's "intermediate" suites: TLS 1.3's, and for TLS 1.2 ECDHE and DHE with AES-GCM or ChaCha20-Poly1305
+    /// only. OpenSSL's default list also offers CBC suites with SHA-1 and SHA-2 MACs, which scanners flag (LUCKY13).
+    /// https://wiki.mozilla.org/Security/Server_Side_TLS (CipherSuitesPolicy is not on Windows; set on Linux only.)
+    /// </summary>
+    static readonly TlsCipherSuite[] AeadSuites =
+    [
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256, TlsCipherSuite.TLS_AES_256_GCM_SHA384, TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, TlsCipherSuite.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ];
 }
