@@ -58,7 +58,39 @@ public sealed class RequestInfoTests
         Assert.Equal("GET", api.GetProperty("method").GetString());
         Assert.Equal("green", api.GetProperty("name").GetString());
         Assert.True(api.TryGetProperty("remoteAddr", out _));
-        Assert.False(api.TryGetProperty("environment", out _));
+        Assert.False(api.TryGetProperty("environ", out _));
+    }
+
+    /// <summary>traefik/whoami's <c>/api</c> shows headers as Go's net/http keeps them: canonical names, no Host.</summary>
+    [Fact]
+    public async Task Api_gives_header_names_in_gos_canonical_form_and_no_host_header()
+    {
+        await using var app = new WhoAmIFactory();
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api");
+        request.Headers.TryAddWithoutValidation("x-lower", "1");
+        request.Headers.TryAddWithoutValidation("X-MIXED-case", "2");
+        request.Headers.TryAddWithoutValidation("x-forwarded-for", "192.0.2.1");
+
+        using var json = JsonDocument.Parse(await (await app.CreateClient().SendAsync(request, Cancel)).Content.ReadAsStringAsync(Cancel));
+        var names = json.RootElement.GetProperty("headers").EnumerateObject().Select(h => h.Name).ToList();
+
+        Assert.Contains("X-Lower", names);
+        Assert.Contains("X-Mixed-Case", names);
+        Assert.Contains("X-Forwarded-For", names);
+        Assert.DoesNotContain("x-lower", names);
+        Assert.DoesNotContain(names, n => n.Equals("Host", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("localhost", json.RootElement.GetProperty("host").GetString());
+    }
+
+    [Theory]
+    [InlineData("content-type", "Content-Type")]
+    [InlineData("X-FORWARDED-FOR", "X-Forwarded-For")]
+    [InlineData("x_custom-header", "X_custom-Header")]
+    [InlineData("a--b", "A--B")]
+    [InlineData("sec-websocket-key1", "Sec-Websocket-Key1")]
+    public void Header_names_are_canonical_as_gos_textproto_makes_them(string name, string canonical)
+    {
+        Assert.Equal(canonical, WhoAmI.Endpoints.RequestInfoEndpoints.CanonicalHeaderName(name));
     }
 
     [Theory]
@@ -71,7 +103,7 @@ public sealed class RequestInfoTests
         var body = await app.CreateClient().GetStringAsync($"{path}?env=true", Cancel);
 
         Assert.DoesNotContain("PATH=", body);
-        Assert.DoesNotContain("\"environment\"", body);
+        Assert.DoesNotContain("\"environ\"", body);
     }
 
     [Fact]
@@ -83,7 +115,7 @@ public sealed class RequestInfoTests
         Assert.Contains("\nPATH=", await client.GetStringAsync("/?env=true", Cancel));
         Assert.DoesNotContain("\nPATH=", await client.GetStringAsync("/", Cancel));
         using var api = JsonDocument.Parse(await client.GetStringAsync("/api?env=true", Cancel));
-        Assert.True(api.RootElement.GetProperty("environment").TryGetProperty("PATH", out _));
+        Assert.True(api.RootElement.GetProperty("environ").TryGetProperty("PATH", out _));
     }
 
     [Theory]

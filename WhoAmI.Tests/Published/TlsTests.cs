@@ -51,6 +51,23 @@ public sealed class TlsTests(PublishedWhoAmI published) : IDisposable
         Assert.False(api.RootElement.TryGetProperty("tls", out _), "an h2c request is not TLS");
     }
 
+    /// <summary>Over HTTP/2 every name arrives lower case; /api still gives Go's canonical names, and no Host.</summary>
+    [Fact]
+    public async Task Api_over_http2_gives_canonical_header_names_and_no_host()
+    {
+        await using var app = await published.StartAsync();
+        var request = Get("/api", HttpVersion.Version20);
+        request.Headers.TryAddWithoutValidation("X-Trace-Id", "abc");
+
+        using var api = JsonDocument.Parse(await (await app.Client.SendAsync(request, Cancel)).Content.ReadAsStringAsync(Cancel));
+        var names = api.RootElement.GetProperty("headers").EnumerateObject().Select(h => h.Name).ToList();
+
+        Assert.Equal("HTTP/2", api.RootElement.GetProperty("protocol").GetString());
+        Assert.Contains("X-Trace-Id", names);
+        Assert.DoesNotContain("x-trace-id", names);
+        Assert.DoesNotContain(names, n => n.Equals("Host", StringComparison.OrdinalIgnoreCase) || n.StartsWith(':'));
+    }
+
     [Theory]
     [InlineData("1.1")]
     [InlineData("2.0")]

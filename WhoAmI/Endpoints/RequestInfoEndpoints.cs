@@ -95,10 +95,17 @@ internal static class RequestInfoEndpoints
         }
 
         var request = context.Request;
-        var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+        // As Go's net/http gives them (traefik/whoami): names in canonical form over HTTP/1.1 and HTTP/2 alike
+        // (x-lower is X-Lower), and no Host, which Go takes out of the map (it is "host" below).
+        var headers = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var (key, values) in request.Headers)
         {
-            headers[key] = values.ToArray()!;
+            if (!string.Equals(key, "Host", StringComparison.OrdinalIgnoreCase))
+            {
+                var name = CanonicalHeaderName(key);
+                string[] arrived = values.ToArray()!;
+                headers[name] = headers.TryGetValue(name, out var earlier) ? [.. earlier, .. arrived] : arrived;
+            }
         }
 
         await context.Response.WriteAsJsonAsync(new ApiInfo(
@@ -110,7 +117,7 @@ internal static class RequestInfoEndpoints
             Method: request.Method,
             Name: settings.Name,
             RemoteAddr: NetworkAddresses.RemoteAddress(context.Connection),
-            Environment: ExposedEnvironment(context, settings),
+            Environ: ExposedEnvironment(context, settings),
             Protocol: request.Protocol,
             Tls: ConnectionTls.Of(context)), WhoAmIJsonContext.Default.ApiInfo, cancellationToken: context.RequestAborted);
     }
@@ -153,6 +160,20 @@ internal static class RequestInfoEndpoints
 
         return environment;
     }
+
+    /// <summary>Go's <c>textproto.CanonicalMIMEHeaderKey</c>: the first letter and each letter after a '-' upper
+    /// case, the others lower case (Kestrel has already refused names that are not tokens).</summary>
+    internal static string CanonicalHeaderName(string name) =>
+        string.Create(name.Length, name, static (span, name) =>
+        {
+            var upper = true;
+            for (var i = 0; i < name.Length; i++)
+            {
+                var c = name[i];
+                span[i] = upper ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c);
+                upper = c == '-';
+            }
+        });
 
     /// <summary>Host first, as on the wire; Kestrel keeps the others in its own order, not their arrival order.</summary>
     static IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> HeadersHostFirst(HttpRequest request) =>

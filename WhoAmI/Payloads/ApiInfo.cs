@@ -1,6 +1,7 @@
 namespace WhoAmI.Payloads;
 
-/// <summary>What <c>/api</c> answers: who answered and what arrived.</summary>
+/// <summary>What <c>/api</c> answers: who answered and what arrived, in traefik/whoami's shape (its field names,
+/// <c>environ</c> included, and headers as Go's net/http keeps them).</summary>
 internal sealed record ApiInfo(
     string Hostname,
     IReadOnlyList<string> Ip,
@@ -10,6 +11,6 @@ internal sealed record ApiInfo(
     string Method,
     string? Name,
     string RemoteAddr,
-    IReadOnlyDictionary<string, string>? Environment,
+    IReadOnlyDictionary<string, string>? Environ,
     string Protocol,
     TlsInfo? Tls);
