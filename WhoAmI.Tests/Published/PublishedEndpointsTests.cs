@@ -109,4 +109,24 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
         Assert.Contains("\"GET /missing HTTP/1.1\" 404", await app.WaitForOutputAsync("/missing"));
     }
 
+    [Fact]
+    public async Task A_client_chosen_status_header_and_delay_come_back_from_the_binary_over_http11_and_http2()
+    {
+        await using var app = await published.StartAsync();
+
+        foreach (var version in new[] { HttpVersion.Version11, HttpVersion.Version20 })
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var response = await app.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api?status=429&header=Retry-After:1&wait=300ms")
+            {
+                Version = version,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            }, Cancel);
+
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.Equal(["1"], response.Headers.GetValues("Retry-After"));
+            Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(300), $"answered in {clock.Elapsed.TotalMilliseconds:0} ms over {version}");
+            Assert.Contains("\"hostname\"", await response.Content.ReadAsStringAsync(Cancel));
+        }
+    }
 }

@@ -8,7 +8,8 @@ namespace WhoAmI.Endpoints;
 
 /// <summary>
 /// What a backend behind a load balancer sees: who answered (<c>/</c> as text, <c>/api</c> as JSON) and the
-/// request as it arrived. Both take <c>wait=&lt;duration&gt;</c> and, when the server allows it, <c>env=true</c>.
+/// request as it arrived. Both take <c>wait=&lt;duration&gt;</c>, <c>status=</c> and <c>header=</c>
+/// (<see cref="ResponseControl"/>) and, when the server allows it, <c>env=true</c>.
 /// </summary>
 internal static class RequestInfoEndpoints
 {
@@ -27,7 +28,7 @@ internal static class RequestInfoEndpoints
     /// <summary><c>Name</c>, <c>Hostname</c>, <c>IP</c>s, <c>RemoteAddr</c>, then the request line, headers and body.</summary>
     static async Task RequestAsText(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, IHostApplicationLifetime lifetime)
     {
-        if (!await WaitAsAskedAsync(context, lifetime))
+        if (await ControlAsAskedAsync(context, lifetime) is not { } control)
         {
             return;
         }
@@ -80,6 +81,12 @@ internal static class RequestInfoEndpoints
 
         var head = Encoding.UTF8.GetBytes(text.ToString());
         var response = context.Response;
+        control.Apply(response);
+        if (!control.AllowsBody)
+        {
+            return;
+        }
+
         response.ContentType = PlainText.ContentType;
         response.ContentLength = head.Length + body.Length;
         await response.Body.WriteAsync(head, context.RequestAborted);
@@ -89,7 +96,7 @@ internal static class RequestInfoEndpoints
     /// <summary>The same facts as JSON, produced by the source-generated <see cref="WhoAmIJsonContext"/>.</summary>
     static async Task RequestAsJson(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, IHostApplicationLifetime lifetime)
     {
-        if (!await WaitAsAskedAsync(context, lifetime))
+        if (await ControlAsAskedAsync(context, lifetime) is not { } control)
         {
             return;
         }
@@ -108,6 +115,12 @@ internal static class RequestInfoEndpoints
             }
         }
 
+        control.Apply(context.Response);
+        if (!control.AllowsBody)
+        {
+            return;
+        }
+
         await context.Response.WriteAsJsonAsync(new ApiInfo(
             Hostname: hostName.GetHostName() ?? "unknown",
             Ip: NetworkAddresses.All(),
@@ -120,6 +133,19 @@ internal static class RequestInfoEndpoints
             Environ: ExposedEnvironment(context, settings),
             Protocol: request.Protocol,
             Tls: ConnectionTls.Of(context)), WhoAmIJsonContext.Default.ApiInfo, cancellationToken: context.RequestAborted);
+    }
+
+    /// <summary>The status and headers the query asks for, after the wait it asks for; null after a 400 (a bad value
+    /// is refused before any wait) or when the client went away.</summary>
+    static async Task<ResponseControl?> ControlAsAskedAsync(HttpContext context, IHostApplicationLifetime lifetime)
+    {
+        if (ResponseControl.Parse(context.Request.Query, out var refused) is not { } control)
+        {
+            await PlainText.BadRequestAsync(context, refused!);
+            return null;
+        }
+
+        return await WaitAsAskedAsync(context, lifetime) ? control : null;
     }
 
     /// <summary>
