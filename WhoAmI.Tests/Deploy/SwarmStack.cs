@@ -27,7 +27,8 @@ public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
     /// without it the replicas would never answer through HAProxy, and the tests would time out saying nothing useful.</summary>
     public static async Task SkipUnlessHaproxyAsync()
     {
-        if (Environment.GetEnvironmentVariable("HAPROXY_IMAGE") is null && await ContainerEngine.MissingImageAsync(HaproxyStandIn) is { } reason)
+        if (Environment.GetEnvironmentVariable("HAPROXY_IMAGE") is null
+            && await ContainerEngine.MissingImageAsync([HaproxyStandIn], "set HAPROXY_IMAGE=haproxy:3.2 where Docker Hub is reachable") is { } reason)
         {
             Assert.Skip($"HAProxy's image is missing: {reason}");
         }

@@ -27,8 +27,12 @@ public static class ContainerEngine
     public static Task<string?> MissingReasonAsync() => Missing.Value;
 
     /// <summary>Null when a Docker engine answers and <see cref="Registry"/> serves every one of
-    /// <paramref name="images"/> (NAME:TAG); otherwise the reason, naming the missing image and how to make it.</summary>
-    public static async Task<string?> MissingImageAsync(params string[] images)
+    /// <paramref name="images"/> (NAME:TAG); otherwise the reason, naming the missing image and how to make it, or
+    /// where else to get it (<paramref name="elsewhere"/>).</summary>
+    public static Task<string?> MissingImageAsync(params string[] images) =>
+        MissingImageAsync(images, "set WHOAMI_BASE_IMAGE_REGISTRY=mcr.microsoft.com where that registry is reachable");
+
+    public static async Task<string?> MissingImageAsync(string[] images, string elsewhere)
     {
         if ((await Run.ProcessAsync("docker", ["info"], TimeSpan.FromMinutes(1))).ExitCode != 0)
         {
@@ -54,14 +58,12 @@ public static class ContainerEngine
             {
                 if (!(await http.SendAsync(request)).IsSuccessStatusCode)
                 {
-                    return $"a Docker engine answers, but the mirror has no {Registry}/{image}: run eng/start-image-mirror.sh as root, "
-                        + "or set WHOAMI_BASE_IMAGE_REGISTRY=mcr.microsoft.com where that registry is reachable";
+                    return $"a Docker engine answers, but the mirror has no {Registry}/{image}: run eng/start-image-mirror.sh as root, or {elsewhere}";
                 }
             }
             catch (HttpRequestException e)
             {
-                return $"a Docker engine answers, but no registry at {host} ({e.Message}): run eng/start-image-mirror.sh as root, "
-                    + "or set WHOAMI_BASE_IMAGE_REGISTRY=mcr.microsoft.com where that registry is reachable";
+                return $"a Docker engine answers, but no registry at {host} ({e.Message}): run eng/start-image-mirror.sh as root, or {elsewhere}";
             }
         }
 
