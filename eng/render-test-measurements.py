@@ -3,6 +3,7 @@
 # multi-arch sizes, emulated start-up, Swarm disruptions) and the closing summary of each `dotnet test` log given.
 # Run after a full run (as .ci/run does): eng/render-test-measurements.py [NAME=LOG ...] > docs/test-measurements.md
 import re
+import subprocess
 import sys
 from collections import OrderedDict
 from pathlib import Path
@@ -29,10 +30,12 @@ def main(logs):
         figures.setdefault(what, []).append((when, figure))
     days = sorted({when[:10] for when, _, _ in rows})
 
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print("# What the tests measured")
     print()
     print(f"Written by `eng/render-test-measurements.py` from `artifacts/tests/measurements.tsv` (test runs of "
-          f"{', '.join(days)}); no number here is typed by hand. A figure measured in several runs lists each.")
+          f"{', '.join(days)}{f', commit {commit}' if commit else ''}); no number here is typed by hand. "
+          "A figure measured in several runs lists each.")
     print()
     if logs:
         print("## Test runs")
