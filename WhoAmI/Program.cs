@@ -57,6 +57,7 @@ builder.Services.AddRoutingCore();
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton<IHostNameSource, KernelHostName>();
 builder.Services.AddSingleton<HealthState>();
+builder.Services.AddWhoamiGrpc();
 
 var app = builder.Build();
 
@@ -66,6 +67,7 @@ if (settings.Verbose)
 }
 
 app.UseDeclaredBodyLimit();
+app.UseWhoamiGrpc();
 app.UseRouting();
 app.UseExactPaths();
 app.UseWebSockets();
@@ -76,6 +78,7 @@ app.MapHealth();
 app.MapRequestInfo();
 app.MapData();
 app.MapEcho();
+app.MapOpenApiDocument();
 
 await app.RunAsync();
 return 0;

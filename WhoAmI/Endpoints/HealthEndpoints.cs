@@ -52,18 +52,37 @@ internal static class HealthEndpoints
     }
 }
 
-/// <summary>The status code <c>/health</c> answers with. Thread-safe: one integer, read and written whole.</summary>
-internal sealed class HealthState(IHostApplicationLifetime lifetime)
+/// <summary>The status code <c>/health</c> answers with. Thread-safe: one integer, read and written whole; each change
+/// (a POST, or shutdown beginning) is told to <see cref="Changed"/> in the order it happened.</summary>
+internal sealed class HealthState
 {
     // A 1xx is not a final answer: a client sent one would wait for the real one forever.
     public const int MinCode = 200;
     public const int MaxCode = 599;
 
+    readonly IHostApplicationLifetime _lifetime;
+    readonly Lock _changing = new();
     int _code = StatusCodes.Status200OK;
 
-    public int StatusCode => lifetime.ApplicationStopping.IsCancellationRequested
+    public HealthState(IHostApplicationLifetime lifetime)
+    {
+        _lifetime = lifetime;
+        lifetime.ApplicationStopping.Register(() => Set(Volatile.Read(ref _code)));
+    }
+
+    /// <summary>Called with the new <see cref="StatusCode"/> after every change.</summary>
+    public event Action<int>? Changed;
+
+    public int StatusCode => _lifetime.ApplicationStopping.IsCancellationRequested
         ? StatusCodes.Status503ServiceUnavailable
         : Volatile.Read(ref _code);
 
-    public void Set(int code) => Volatile.Write(ref _code, code);
+    public void Set(int code)
+    {
+        lock (_changing)
+        {
+            Volatile.Write(ref _code, code);
+            Changed?.Invoke(StatusCode);
+        }
+    }
 }

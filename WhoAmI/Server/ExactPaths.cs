@@ -9,7 +9,8 @@ internal static class ExactPaths
     public static IApplicationBuilder UseExactPaths(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
-            if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route }
+            // Literal routes only: gRPC's catch-all for unknown methods has parameters, and answers them itself.
+            if (context.GetEndpoint() is RouteEndpoint { RoutePattern: { Parameters.Count: 0, RawText: { } route } }
                 && !string.Equals(route, context.Request.Path.Value, StringComparison.Ordinal))
             {
                 context.SetEndpoint(null);

@@ -2,23 +2,41 @@ using System.Buffers;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Http.Features;
+using System.IO.Pipelines;
 
 namespace WhoAmI.Server;
 
 /// <summary>
-/// HTTP/2 with prior knowledge (h2c, as <c>curl --http2-prior-knowledge</c> sends it) and HTTP/1.1 on one cleartext
-/// port. Kestrel 10 picks HTTP/1.1 for every cleartext connection of an <c>Http1AndHttp2</c> endpoint ("ambiguous
-/// without ALPN", HttpConnection.SelectProtocol); it picks HTTP/2 when the connection says ALPN chose h2. So this
-/// connection middleware peeks at the first bytes, consuming none, and when they are the HTTP/2 preface (RFC 9113
-/// §3.4) it tells Kestrel so with <see cref="PriorKnowledge"/>, which carries no certificate and no handshake.
+/// HTTP/2 with prior knowledge (h2c, as <c>curl --http2-prior-knowledge</c> sends it), HTTP/1.1, and HTTP/1.1 upgraded
+/// to HTTP/2 (<c>Upgrade: h2c</c>, <see cref="H2cUpgrade"/>) on one cleartext port. Kestrel 10 picks HTTP/1.1 for every
+/// cleartext connection of an <c>Http1AndHttp2</c> endpoint ("ambiguous without ALPN", HttpConnection.SelectProtocol);
+/// it picks HTTP/2 when the connection says ALPN chose h2. So this connection middleware peeks at the first bytes,
+/// consuming none, and when they are the HTTP/2 preface (RFC 9113 §3.4) or an upgrade request it tells Kestrel so with
+/// <see cref="PriorKnowledge"/>, which carries no certificate and no handshake.
 /// </summary>
 internal static class Http2PriorKnowledge
 {
-    static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
+    /// <summary>What an HTTP/2 client sends first (RFC 9113 §3.4).</summary>
+    internal static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
+
+    static ReadOnlySpan<byte> EndOfHead => "\r\n\r\n"u8;
 
     public static async Task DetectAsync(ConnectionContext connection, Func<Task> next, TimeSpan timeout)
     {
-        if (await StartsWithPrefaceAsync(connection.Transport.Input, timeout, connection.ConnectionClosed))
+        var (preface, upgrade, headTimedOut) = await PeekAsync(connection.Transport.Input, timeout, connection.ConnectionClosed);
+        if (headTimedOut)
+        {
+            // Kestrel's own headers timeout would start only now, doubling a slow client's time: close, as it would.
+            connection.Abort(new ConnectionAbortedException("request headers timed out"));
+            return;
+        }
+
+        if (upgrade is not null)
+        {
+            await H2cUpgrade.SwitchAsync(connection, upgrade, connection.ConnectionClosed);
+        }
+
+        if (preface || upgrade is not null)
         {
             connection.Features.Set<ITlsConnectionFeature>(PriorKnowledge.Instance);
             connection.Features.Set<ITlsApplicationProtocolFeature>(PriorKnowledge.Instance);
@@ -27,16 +45,19 @@ internal static class Http2PriorKnowledge
         await next();
     }
 
-    /// <summary>Reads until the bytes either are the whole preface or differ from it, then puts them all back.
-    /// A client that sends nothing within <paramref name="timeout"/> is handed on to HTTP/1.1's own timeouts.</summary>
-    static async Task<bool> StartsWithPrefaceAsync(System.IO.Pipelines.PipeReader input, TimeSpan timeout, CancellationToken closed)
+    /// <summary>Reads until the bytes are the whole preface, or a whole HTTP/1.1 head, or neither can be; then puts
+    /// them all back, but for an upgrade request's head, which is consumed. A client that sends nothing within
+    /// <paramref name="timeout"/> is handed on to HTTP/1.1's own timeouts; so is TLS, whose first byte is no letter.
+    /// One whose HTTP/1.1 head has begun but not ended within it has had the headers timeout.</summary>
+    static async Task<(bool Preface, UpgradeRequest? Upgrade, bool HeadTimedOut)> PeekAsync(PipeReader input, TimeSpan timeout, CancellationToken closed)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(closed);
         wait.CancelAfter(timeout);
         var head = new byte[Preface.Length];
+        var headBegun = false;
         while (true)
         {
-            System.IO.Pipelines.ReadResult read;
+            ReadResult read;
             try
             {
                 read = await input.ReadAsync(wait.Token);
@@ -44,20 +65,45 @@ internal static class Http2PriorKnowledge
             catch (Exception e) when (e is OperationCanceledException or IOException)
             {
                 // Timed out, or the client reset the connection: HTTP/1.1 reads the same end and closes quietly.
-                return false;
+                return (false, null, headBegun && !closed.IsCancellationRequested);
             }
 
             var buffer = read.Buffer;
             var length = (int)Math.Min(buffer.Length, Preface.Length);
             buffer.Slice(0, length).CopyTo(head);
-            var matches = head.AsSpan(0, length).SequenceEqual(Preface[..length]);
-            if (!matches || length == Preface.Length || read.IsCompleted || read.IsCanceled)
+            var done = read.IsCompleted || read.IsCanceled;
+            if (head.AsSpan(0, length).SequenceEqual(Preface[..length]))
+            {
+                if (length == Preface.Length || done)
+                {
+                    input.AdvanceTo(buffer.Start);
+                    return (length == Preface.Length, null, false);
+                }
+            }
+            else if (length > 0 && head[0] is >= (byte)'A' and <= (byte)'Z')
+            {
+                // An HTTP/1.1 request, by its method's first letter: look for Upgrade: h2c once its head is complete.
+                headBegun = true;
+                var end = new SequenceReader<byte>(buffer).TryReadTo(out ReadOnlySequence<byte> before, EndOfHead) ? before.Length + EndOfHead.Length : -1;
+                if (end >= 0 && H2cUpgrade.Parse(buffer.Slice(0, end).ToArray()) is { } upgrade)
+                {
+                    input.AdvanceTo(buffer.GetPosition(end));
+                    return (false, upgrade, false);
+                }
+
+                if (end >= 0 || done || buffer.Length > H2cUpgrade.MaxHeadLength)
+                {
+                    input.AdvanceTo(buffer.Start);
+                    return (false, null, false);
+                }
+            }
+            else
             {
                 input.AdvanceTo(buffer.Start);
-                return matches && length == Preface.Length;
+                return (false, null, false);
             }
 
-            // A prefix of the preface so far: consume nothing, but wait for more than what is here.
+            // Not decided yet: consume nothing, but wait for more than what is here.
             input.AdvanceTo(buffer.Start, buffer.End);
         }
     }

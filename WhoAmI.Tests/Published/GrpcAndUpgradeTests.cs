@@ -1,0 +1,163 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Whoami;
+
+namespace WhoAmI.Tests.Published;
+
+/// <summary>gRPC and <c>Upgrade: h2c</c> on the published binary, on the same port as every HTTP endpoint.</summary>
+[Collection(PublishedCollection.Name)]
+public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
+{
+    readonly TestCertificates _certificates = new();
+
+    public void Dispose() => _certificates.Dispose();
+
+    static Task<string> KernelHostName() => File.ReadAllTextAsync("/proc/sys/kernel/hostname", Cancel).ContinueWith(t => t.Result.TrimEnd('\n'));
+
+    [Fact]
+    public async Task Grpc_over_h2c_answers_whoami_bench_and_health_beside_http()
+    {
+        await using var app = await published.StartAsync();
+        using var channel = GrpcChannel.ForAddress(app.BaseAddress);
+        var client = new Whoami.Whoami.WhoamiClient(channel);
+
+        var reply = await client.WhoamiAsync(new WhoamiRequest(), cancellationToken: Cancel);
+        var bench = await client.BenchAsync(new BenchRequest(), cancellationToken: Cancel);
+        var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), cancellationToken: Cancel);
+
+        Assert.Equal(await KernelHostName(), reply.Hostname);
+        Assert.Contains("127.0.0.1", reply.Iface);
+        Assert.Equal(1, bench.Data);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        Assert.Equal(await KernelHostName(), await app.Client.GetStringAsync("/whoami", Cancel));
+    }
+
+    [Fact]
+    public async Task Grpc_over_tls_is_chosen_by_alpn_on_the_https_port()
+    {
+        await using var app = await published.StartAsync(args: _certificates.ServerArgs(), tlsHandler: _certificates.Handler());
+        using var channel = GrpcChannel.ForAddress(app.BaseAddress, new GrpcChannelOptions { HttpHandler = _certificates.Handler() });
+
+        var reply = await new Whoami.Whoami.WhoamiClient(channel).WhoamiAsync(new WhoamiRequest(), cancellationToken: Cancel);
+
+        Assert.Equal("https", app.BaseAddress.Scheme);
+        Assert.Equal(await KernelHostName(), reply.Hostname);
+    }
+
+    [Fact]
+    public async Task Health_watch_says_not_serving_when_shutdown_begins()
+    {
+        await using var app = await published.StartAsync();
+        using var channel = GrpcChannel.ForAddress(app.BaseAddress);
+        using var watch = new Health.HealthClient(channel).Watch(new HealthCheckRequest(), cancellationToken: Cancel);
+        Assert.True(await watch.ResponseStream.MoveNext(Cancel));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, watch.ResponseStream.Current.Status);
+
+        var stopped = app.SignalAndWaitAsync();
+
+        Assert.True(await watch.ResponseStream.MoveNext(Cancel));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, watch.ResponseStream.Current.Status);
+        Assert.Equal(0, await stopped);
+    }
+
+    /// <summary>As <c>curl --http2 http://…</c> asks (RFC 7540 §3.2): 101, then the answer to the same request as
+    /// HTTP/2 stream 1. The client side is written out here: no .NET client speaks the upgrade.</summary>
+    [Fact]
+    public async Task Upgrade_h2c_switches_and_answers_the_request_on_stream_1()
+    {
+        await using var app = await published.StartAsync();
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, app.BaseAddress.Port, Cancel);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(
+            "GET /whoami HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n" +
+            "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nUser-Agent: raw\r\n\r\n"), SocketFlags.None, Cancel);
+
+        var head = await ReadHeadAsync(socket);
+        Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", head);
+        Assert.Contains("\r\nUpgrade: h2c\r\n", head);
+
+        // The client's connection preface: the magic and an empty SETTINGS frame.
+        byte[] preface = [.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8, 0, 0, 0, 4, 0, 0, 0, 0, 0];
+        await socket.SendAsync(preface, SocketFlags.None, Cancel);
+        var (frames, body) = await ReadStreamOneAsync(socket);
+
+        Assert.Equal(0x4, frames[0].Type); // the server's SETTINGS comes first
+        Assert.Contains(frames, f => f is { Type: 0x1, Stream: 1 }); // HEADERS of the answer
+        Assert.Equal(await KernelHostName(), body);
+    }
+
+    [Theory]
+    [InlineData("Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n")] // no HTTP2-Settings
+    [InlineData("Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: !!!\r\n")] // not base64url
+    [InlineData("Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\nHTTP2-Settings: AAMAAABk\r\n")]
+    [InlineData("Connection: Upgrade\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n")] // Connection lacks HTTP2-Settings
+    [InlineData("Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nContent-Length: 2\r\n")] // a body
+    public async Task An_upgrade_request_that_does_not_qualify_is_served_as_http11(string headers)
+    {
+        await using var app = await published.StartAsync();
+        var body = headers.Contains("Content-Length: 2") ? "hi" : "";
+
+        var (response, _) = await RawHttp.SendAsync(app.BaseAddress.Port,
+            $"GET /whoami HTTP/1.1\r\nHost: localhost\r\n{headers}\r\n{body}", TimeSpan.FromSeconds(2));
+
+        Assert.Equal(200, RawHttp.StatusOf(response));
+        Assert.EndsWith(await KernelHostName(), response);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/whoami", Cancel)).StatusCode);
+    }
+
+    static async Task<string> ReadHeadAsync(Socket socket)
+    {
+        var head = new List<byte>();
+        var one = new byte[1];
+        while (!(head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+        {
+            Assert.Equal(1, await socket.ReceiveAsync(one, SocketFlags.None, Cancel));
+            head.Add(one[0]);
+        }
+
+        return Encoding.ASCII.GetString([.. head]);
+    }
+
+    /// <summary>Frames until stream 1 ends; the DATA of stream 1 as text.</summary>
+    static async Task<(List<(int Type, int Stream)> Frames, string Body)> ReadStreamOneAsync(Socket socket)
+    {
+        var frames = new List<(int Type, int Stream)>();
+        var body = new MemoryStream();
+        var header = new byte[9];
+        while (true)
+        {
+            await ReceiveExactlyAsync(socket, header);
+            var length = header[0] << 16 | header[1] << 8 | header[2];
+            var (type, flags, stream) = (header[3], header[4], BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(5)) & 0x7fffffff);
+            var payload = new byte[length];
+            await ReceiveExactlyAsync(socket, payload);
+            frames.Add((type, stream));
+            if (type == 0x0 && stream == 1)
+            {
+                body.Write(payload);
+            }
+
+            if (stream == 1 && (flags & 0x1) != 0 && type is 0x0 or 0x1)
+            {
+                return (frames, Encoding.UTF8.GetString(body.ToArray()));
+            }
+
+            Assert.True(type != 0x7, "the server sent GOAWAY");
+            Assert.True(type != 0x3 || stream != 1, "the server reset stream 1");
+        }
+    }
+
+    static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer)
+    {
+        for (var read = 0; read < buffer.Length;)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, Cancel);
+            Assert.True(n > 0, "the server closed the connection");
+            read += n;
+        }
+    }
+}
