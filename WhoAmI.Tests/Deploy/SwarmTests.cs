@@ -31,6 +31,26 @@ public sealed class SwarmTests(SwarmStack stack) : IClassFixture<SwarmStack>
         Assert.All(counts.Values, count => Assert.True(count >= 60, $"uneven: {string.Join(", ", counts)}"));
     }
 
+    /// <summary>gRPC through the same HAProxy port: h2c from the client, proto h2 to each replica.</summary>
+    [Fact]
+    public async Task Grpc_calls_through_haproxy_over_h2c_reach_all_three_replicas()
+    {
+        await stack.ReadyAsync();
+        using var channel = global::Grpc.Net.Client.GrpcChannel.ForAddress(stack.Address);
+        var client = new Whoami.Whoami.WhoamiClient(channel);
+
+        var names = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            var reply = await client.WhoamiAsync(new Whoami.WhoamiRequest(), cancellationToken: TestContext.Current.CancellationToken);
+            Assert.NotEmpty(reply.Iface);
+            names.Add(reply.Hostname);
+        }
+
+        Assert.Equal(["whoami-1", "whoami-2", "whoami-3"], names.Distinct().Order());
+        Assert.Equal(1, (await client.BenchAsync(new Whoami.BenchRequest(), cancellationToken: TestContext.Current.CancellationToken)).Data);
+    }
+
     [Fact]
     public async Task A_replica_told_to_answer_503_on_health_leaves_rotation_within_three_checks_and_200_brings_it_back()
     {
