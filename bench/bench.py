@@ -97,7 +97,7 @@ def markdown(smoke, rows, sizes, timings, burst):
                   f"WhoAmI and traefik/whoami: `wrk -t{THREADS} -c{CONNECTIONS} --latency`, "
                   + ("1 s per endpoint, once (smoke)" if smoke else "5 s per endpoint, 3 runs, medians")
                   + "; and `/bench` through `h2load -c 10 -m 10` as HTTP/1.1, h2c (prior knowledge) and h2 over TLS "
-                  "(a self-signed P-256 certificate).", "",
+                  "(a self-signed P-256 certificate), and gRPC's unary `whoami.Whoami/Bench` (an empty message) over h2c.", "",
                   *report.markdown_table(rows, "peer"), ""]
     if burst:
         lines += [f"Burst: 3 runs of each server, 3,000 connections opened and dropped (reset), RSS 30 s later. WhoAmI kept "

@@ -212,10 +212,21 @@ def measure_endpoints(servers, paths, repeats, load_seconds):
     return medians(figures)
 
 
-def h2load(url, seconds, http1=False):
-    """Requests/s of h2load (nghttp2-client) on URL: 10 clients, 10 streams each (h2), for SECONDS after a 1 s warm-up."""
-    output = run("h2load", *(["--h1"] if http1 else []), "-c", "10", "-m", "10", "-t", "1", "--warm-up-time=1",
-                 "-D", str(seconds), url)
+# A gRPC call with an empty message (WhoamiRequest, BenchRequest): not compressed, length 0.
+GRPC_EMPTY_MESSAGE = bytes(5)
+
+
+def h2load(url, seconds, http1=False, grpc=False):
+    """Requests/s of h2load (nghttp2-client) on URL: 10 clients, 10 streams each (h2), for SECONDS after a 1 s warm-up.
+    With GRPC, each request is a unary gRPC call with an empty message (POST, application/grpc, TE: trailers)."""
+    grpc_options = []
+    if grpc:
+        message = OUT / "grpc-empty-message"
+        message.parent.mkdir(parents=True, exist_ok=True)
+        message.write_bytes(GRPC_EMPTY_MESSAGE)
+        grpc_options = ["-d", str(message), "-H", "content-type: application/grpc", "-H", "te: trailers"]
+    output = run("h2load", *(["--h1"] if http1 else []), *grpc_options, "-c", "10", "-m", "10", "-t", "1",
+                 "--warm-up-time=1", "-D", str(seconds), url)
     for line in output.splitlines():
         if line.startswith("finished in"):
             return float(line.split(",")[1].split()[0])
@@ -223,13 +234,15 @@ def h2load(url, seconds, http1=False):
 
 
 def measure_h2load(plain, secure, repeats, seconds, path="/bench"):
-    """/bench through h2load as HTTP/1.1, h2c (prior knowledge) and h2 over TLS, for each server: PLAIN and SECURE
-    map a name to its cleartext and its HTTPS server. {name: {"h2load_h1": …, "h2load_h2c": …, "h2load_tls": …}}."""
-    say(f"h2load on {path}: HTTP/1.1, h2c and TLS, {repeats} runs of each server, {seconds} s each")
-    figures = {name: {"h2load_h1": [], "h2load_h2c": [], "h2load_tls": []} for name in plain}
+    """/bench through h2load as HTTP/1.1, h2c (prior knowledge) and h2 over TLS, and gRPC's whoami.Whoami/Bench over
+    h2c beside it, for each server: PLAIN and SECURE map a name to its cleartext and its HTTPS server.
+    {name: {"h2load_h1": …, "h2load_h2c": …, "h2load_grpc": …, "h2load_tls": …}}."""
+    say(f"h2load on {path}: HTTP/1.1, h2c, gRPC Bench over h2c and TLS, {repeats} runs of each server, {seconds} s each")
+    figures = {name: {"h2load_h1": [], "h2load_h2c": [], "h2load_grpc": [], "h2load_tls": []} for name in plain}
     for name, server in idle_runs(plain, repeats):
         figures[name]["h2load_h1"].append(h2load(f"http://127.0.0.1:{server.port}{path}", seconds, http1=True))
         figures[name]["h2load_h2c"].append(h2load(f"http://127.0.0.1:{server.port}{path}", seconds))
+        figures[name]["h2load_grpc"].append(h2load(f"http://127.0.0.1:{server.port}/whoami.Whoami/Bench", seconds, grpc=True))
     for name, server in idle_runs(secure, repeats):
         figures[name]["h2load_tls"].append(h2load(f"https://127.0.0.1:{server.port}{path}", seconds))
     return medians(figures)

@@ -60,6 +60,7 @@ PEER_FIGURES = [
         Figure(f"p99:{path}", f"GET {path}: p99 latency (ms)", "{:.2f}"))],
     Figure("h2load_h1", "GET /bench, h2load HTTP/1.1: requests/s", "{:,.0f}", Target(1.0, higher_is_better=True)),
     Figure("h2load_h2c", "GET /bench, h2load h2c: requests/s", "{:,.0f}", Target(1.0, higher_is_better=True)),
+    Figure("h2load_grpc", "gRPC whoami.Whoami/Bench, h2load h2c: calls/s", "{:,.0f}", Target(1.0, higher_is_better=True)),
     Figure("h2load_tls", "GET /bench, h2load h2 over TLS: requests/s", "{:,.0f}", Target(1.0, higher_is_better=True)),
 ]
 
