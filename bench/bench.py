@@ -17,7 +17,7 @@ from pathlib import Path
 import chart
 import report
 from measure import (CONNECTIONS, OUT, PEER_COMMIT, ROOT, THREADS, build_go, build_images, container_startups, cpu_model, go_server,
-                     measure_burst, measure_endpoints, measure_h2load, measure_processes, memory_gib, peer_binary, peer_server, run,
+                     measure_burst, measure_endpoints, measure_h2load, measure_processes, memory_gib, peer_binary, peer_server, published_whoami, run,
                      say, test_certificate, whoami_server)
 
 DOCS = ROOT / "docs"
@@ -25,9 +25,7 @@ DOCS = ROOT / "docs"
 
 def measure(smoke, processes_only=False):
     say("building the Native AOT binary and the Go reference server")
-    whoami_binary = Path(os.environ.get("WHOAMI_BINARY", OUT / "aot" / "WhoAmI")).resolve()
-    if "WHOAMI_BINARY" not in os.environ:
-        run("dotnet", "publish", "WhoAmI", "--nologo", "-o", str(whoami_binary.parent))
+    whoami_binary = published_whoami()
     go_binary = OUT / "go" / "whoami"
     build_go(go_binary)
 

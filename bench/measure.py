@@ -89,6 +89,14 @@ def peer_binary():
     return output
 
 
+def published_whoami():
+    """WHOAMI_BINARY, or a fresh `dotnet publish WhoAmI` (Native AOT) into artifacts/bench/aot."""
+    binary = Path(os.environ.get("WHOAMI_BINARY", OUT / "aot" / "WhoAmI")).resolve()
+    if "WHOAMI_BINARY" not in os.environ:
+        run("dotnet", "publish", "WhoAmI", "--nologo", "-o", str(binary.parent))
+    return binary
+
+
 def whoami_server(name, binary, env=None, tls=None):
     """WhoAmI on loopback; with TLS=(cert, key), HTTPS (HTTP/1.1 and h2 by ALPN)."""
     if tls:
