@@ -63,6 +63,18 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
     }
 
     [Fact]
+    public async Task The_openapi_document_embedded_in_the_binary_is_the_committed_one()
+    {
+        await using var app = await published.StartAsync();
+
+        var response = await app.Client.GetAsync("/openapi.yaml", Cancel);
+
+        Assert.Equal("application/yaml", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "WhoAmI", "openapi.yaml"), Cancel),
+            await response.Content.ReadAsStringAsync(Cancel));
+    }
+
+    [Fact]
     public async Task Echo_works_over_a_real_websocket()
     {
         await using var app = await published.StartAsync();
