@@ -20,7 +20,7 @@ internal static class H2cUpgrade
     static ReadOnlySpan<byte> SwitchingProtocols => "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"u8;
 
     // Kestrel's own limits, request line and headers together: a longer head is Kestrel's to refuse (414, 431).
-    public const int MaxHeadLength = 8 * 1024 + 32 * 1024;
+    public const int MaxHeadLength = KestrelLimits.MaxRequestLineSize + KestrelLimits.MaxRequestHeadersTotalSize;
 
     // Connection-specific fields, which HTTP/2 forbids (RFC 9113 §8.2.2); Host becomes :authority.
     static readonly HashSet<string> NotForwarded = new(StringComparer.OrdinalIgnoreCase)

@@ -13,14 +13,17 @@ internal static class KestrelLimits
     /// <summary>The largest body any endpoint reads (<c>/</c> echoes it, <c>/health</c> takes a code).</summary>
     public const long MaxRequestBodySize = 64 * 1024;
 
+    public const int MaxRequestLineSize = 8 * 1024;
+    public const int MaxRequestHeadersTotalSize = 32 * 1024;
+
     public static void Apply(KestrelServerOptions options)
     {
         options.AddServerHeader = false;
         options.AllowSynchronousIO = false;
 
         var limits = options.Limits;
-        limits.MaxRequestLineSize = 8 * 1024;
-        limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        limits.MaxRequestLineSize = MaxRequestLineSize;
+        limits.MaxRequestHeadersTotalSize = MaxRequestHeadersTotalSize;
         limits.MaxRequestHeaderCount = 64;
         limits.MaxRequestBodySize = MaxRequestBodySize;
         limits.KeepAliveTimeout = TimeSpan.FromSeconds(75);
