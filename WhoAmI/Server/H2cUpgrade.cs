@@ -200,9 +200,15 @@ internal static class H2cUpgrade
 
             await toKestrel.CompleteAsync();
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
+        catch (Exception e)
         {
+            // The client reset or the server aborted the connection, or anything else: Kestrel's HTTP/2 reads the end
+            // of its input with the reason, rather than waiting for bytes that will never come.
             await toKestrel.CompleteAsync(e);
+        }
+        finally
+        {
+            await client.CompleteAsync();
         }
     }
 
