@@ -53,7 +53,7 @@ internal static class HealthEndpoints
 }
 
 /// <summary>The status code <c>/health</c> answers with. Thread-safe: one integer, read and written whole; each change
-/// (a POST, or shutdown beginning) is told to <see cref="Changed"/> in the order it happened.</summary>
+/// (a POST, or shutdown beginning) is told to <see cref="Changed"/>, whose listeners read the code anew.</summary>
 internal sealed class HealthState
 {
     // A 1xx is not a final answer: a client sent one would wait for the real one forever.
@@ -61,17 +61,16 @@ internal sealed class HealthState
     public const int MaxCode = 599;
 
     readonly IHostApplicationLifetime _lifetime;
-    readonly Lock _changing = new();
     int _code = StatusCodes.Status200OK;
 
     public HealthState(IHostApplicationLifetime lifetime)
     {
         _lifetime = lifetime;
-        lifetime.ApplicationStopping.Register(() => Set(Volatile.Read(ref _code)));
+        lifetime.ApplicationStopping.Register(() => Changed?.Invoke());
     }
 
-    /// <summary>Called with the new <see cref="StatusCode"/> after every change.</summary>
-    public event Action<int>? Changed;
+    /// <summary>Called after every change of <see cref="StatusCode"/>.</summary>
+    public event Action? Changed;
 
     public int StatusCode => _lifetime.ApplicationStopping.IsCancellationRequested
         ? StatusCodes.Status503ServiceUnavailable
@@ -79,10 +78,7 @@ internal sealed class HealthState
 
     public void Set(int code)
     {
-        lock (_changing)
-        {
-            Volatile.Write(ref _code, code);
-            Changed?.Invoke(StatusCode);
-        }
+        Volatile.Write(ref _code, code);
+        Changed?.Invoke();
     }
 }

@@ -14,11 +14,8 @@ internal sealed class HealthGrpcService(HealthState health, IHostApplicationLife
 {
     public const string ServiceName = "grpc.health.v1.Health";
 
-    static readonly Method<string, HealthCheckResponse> CheckMethod = new(MethodType.Unary, ServiceName, "Check", ServiceRequest, Response);
-    static readonly Method<string, HealthCheckResponse> WatchMethod = new(MethodType.ServerStreaming, ServiceName, "Watch", ServiceRequest, Response);
-
     /// <summary><c>message HealthCheckRequest { string service = 1; }</c>, read as its service name.</summary>
-    static Marshaller<string> ServiceRequest => Marshallers.Create<string>(
+    static readonly Marshaller<string> ServiceRequest = Marshallers.Create<string>(
         _ => throw new NotSupportedException("a request is read, never written, by this server"),
         bytes =>
         {
@@ -32,7 +29,12 @@ internal sealed class HealthGrpcService(HealthState health, IHostApplicationLife
             }) ? service : throw ProtobufWire.Malformed();
         });
 
-    static Marshaller<HealthCheckResponse> Response => ProtobufWire.Reply<HealthCheckResponse>((response, output) => ProtobufWire.WriteVarint(output, 1, (int)response.Status));
+    static readonly Marshaller<HealthCheckResponse> Response =
+        ProtobufWire.Reply<HealthCheckResponse>((response, output) => ProtobufWire.WriteVarint(output, 1, (int)response.Status));
+
+    // After the marshallers: static fields are set in the order they are written.
+    static readonly Method<string, HealthCheckResponse> CheckMethod = new(MethodType.Unary, ServiceName, "Check", ServiceRequest, Response);
+    static readonly Method<string, HealthCheckResponse> WatchMethod = new(MethodType.ServerStreaming, ServiceName, "Watch", ServiceRequest, Response);
 
     ServingStatus StatusOf(string service) => service is "" or WhoamiGrpcService.ServiceName
         ? health.StatusCode is >= 200 and < 300 ? ServingStatus.Serving : ServingStatus.NotServing
@@ -48,7 +50,7 @@ internal sealed class HealthGrpcService(HealthState health, IHostApplicationLife
     {
         using var changed = new SemaphoreSlim(0);
         using var callOrServerEnds = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-        void OnChanged(int _) => changed.Release();
+        void OnChanged() => changed.Release();
         health.Changed += OnChanged;
         try
         {

@@ -62,7 +62,6 @@ internal static class ProtobufWire
                     }
 
                     length = (int)declared;
-                    start = message;
                     break;
                 default:
                     return false; // groups (3, 4) are not proto3; 6 and 7 are not wire types

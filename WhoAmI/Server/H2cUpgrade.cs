@@ -23,7 +23,7 @@ internal static class H2cUpgrade
     public const int MaxHeadLength = KestrelLimits.MaxRequestLineSize + KestrelLimits.MaxRequestHeadersTotalSize;
 
     // Connection-specific fields, which HTTP/2 forbids (RFC 9113 §8.2.2); Host becomes :authority.
-    static readonly HashSet<string> NotForwarded = new(StringComparer.OrdinalIgnoreCase)
+    static readonly HashSet<string> NotForwarded = new(StringComparer.Ordinal)
         { "connection", "upgrade", "http2-settings", "keep-alive", "proxy-connection", "transfer-encoding", "host" };
 
     /// <summary>The request line and header fields of an upgrade request; null when the head asks for none or is not
@@ -60,9 +60,9 @@ internal static class H2cUpgrade
                 return null; // obsolete line folding or no name: Kestrel answers 400
             }
 
-            var name = line[..colon];
+            var name = line[..colon].ToLowerInvariant();
             var value = line[(colon + 1)..].Trim(' ', '\t');
-            switch (name.ToLowerInvariant())
+            switch (name)
             {
                 case "upgrade":
                     upgradeToH2c |= HasToken(value, "h2c");
@@ -87,7 +87,7 @@ internal static class H2cUpgrade
 
             if (!NotForwarded.Contains(name))
             {
-                fields.Add(new(name.ToLowerInvariant(), value));
+                fields.Add(new(name, value));
             }
         }
 

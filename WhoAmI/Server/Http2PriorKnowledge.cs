@@ -85,7 +85,9 @@ internal static class Http2PriorKnowledge
                 // An HTTP/1.1 request, by its method's first letter: look for Upgrade: h2c once its head is complete.
                 headBegun = true;
                 var end = new SequenceReader<byte>(buffer).TryReadTo(out ReadOnlySequence<byte> before, EndOfHead) ? before.Length + EndOfHead.Length : -1;
-                if (end >= 0 && H2cUpgrade.Parse(buffer.Slice(0, end).ToArray()) is { } upgrade)
+                // Parsed in place: the head of a connection's first request, copied only when it spans segments.
+                var complete = buffer.Slice(0, Math.Max(end, 0));
+                if (end >= 0 && H2cUpgrade.Parse(complete.IsSingleSegment ? complete.FirstSpan : complete.ToArray()) is { } upgrade)
                 {
                     input.AdvanceTo(buffer.GetPosition(end));
                     return (false, upgrade, false);
