@@ -16,8 +16,6 @@ public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
 
     public void Dispose() => _certificates.Dispose();
 
-    static Task<string> KernelHostName() => File.ReadAllTextAsync("/proc/sys/kernel/hostname", Cancel).ContinueWith(t => t.Result.TrimEnd('\n'));
-
     [Fact]
     public async Task Grpc_over_h2c_answers_whoami_bench_and_health_beside_http()
     {
@@ -29,11 +27,11 @@ public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
         var bench = await client.BenchAsync(new BenchRequest(), cancellationToken: Cancel);
         var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), cancellationToken: Cancel);
 
-        Assert.Equal(await KernelHostName(), reply.Hostname);
+        Assert.Equal(ProcHostName.Read(), reply.Hostname);
         Assert.Contains("127.0.0.1", reply.Iface);
         Assert.Equal(1, bench.Data);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
-        Assert.Equal(await KernelHostName(), await app.Client.GetStringAsync("/whoami", Cancel));
+        Assert.Equal(ProcHostName.Read(), await app.Client.GetStringAsync("/whoami", Cancel));
     }
 
     [Fact]
@@ -45,7 +43,7 @@ public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
         var reply = await new Whoami.Whoami.WhoamiClient(channel).WhoamiAsync(new WhoamiRequest(), cancellationToken: Cancel);
 
         Assert.Equal("https", app.BaseAddress.Scheme);
-        Assert.Equal(await KernelHostName(), reply.Hostname);
+        Assert.Equal(ProcHostName.Read(), reply.Hostname);
     }
 
     [Fact]
@@ -87,7 +85,7 @@ public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
 
         Assert.Equal(0x4, frames[0].Type); // the server's SETTINGS comes first
         Assert.Contains(frames, f => f is { Type: 0x1, Stream: 1 }); // HEADERS of the answer
-        Assert.Equal(await KernelHostName(), body);
+        Assert.Equal(ProcHostName.Read(), body);
     }
 
     [Theory]
@@ -105,7 +103,7 @@ public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
             $"GET /whoami HTTP/1.1\r\nHost: localhost\r\n{headers}\r\n{body}", TimeSpan.FromSeconds(2));
 
         Assert.Equal(200, RawHttp.StatusOf(response));
-        Assert.EndsWith(await KernelHostName(), response);
+        Assert.EndsWith(ProcHostName.Read(), response);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/whoami", Cancel)).StatusCode);
     }
 
@@ -125,16 +123,17 @@ public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
     /// <summary>Frames until stream 1 ends; the DATA of stream 1 as text.</summary>
     static async Task<(List<(int Type, int Stream)> Frames, string Body)> ReadStreamOneAsync(Socket socket)
     {
+        await using var connection = new NetworkStream(socket, ownsSocket: false);
         var frames = new List<(int Type, int Stream)>();
         var body = new MemoryStream();
         var header = new byte[9];
         while (true)
         {
-            await ReceiveExactlyAsync(socket, header);
+            await connection.ReadExactlyAsync(header, Cancel);
             var length = header[0] << 16 | header[1] << 8 | header[2];
             var (type, flags, stream) = (header[3], header[4], BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(5)) & 0x7fffffff);
             var payload = new byte[length];
-            await ReceiveExactlyAsync(socket, payload);
+            await connection.ReadExactlyAsync(payload, Cancel);
             frames.Add((type, stream));
             if (type == 0x0 && stream == 1)
             {
@@ -148,16 +147,6 @@ public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
 
             Assert.True(type != 0x7, "the server sent GOAWAY");
             Assert.True(type != 0x3 || stream != 1, "the server reset stream 1");
-        }
-    }
-
-    static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer)
-    {
-        for (var read = 0; read < buffer.Length;)
-        {
-            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, Cancel);
-            Assert.True(n > 0, "the server closed the connection");
-            read += n;
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed class PublishedBinaryTests(PublishedWhoAmI published)
 
         var response = await app.Client.GetAsync("/whoami", Cancel);
 
-        Assert.Equal(File.ReadAllText("/proc/sys/kernel/hostname").TrimEnd('\n'), await response.Content.ReadAsStringAsync(Cancel));
+        Assert.Equal(ProcHostName.Read(), await response.Content.ReadAsStringAsync(Cancel));
         Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType?.ToString());
     }
 
