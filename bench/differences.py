@@ -14,9 +14,7 @@ import re
 import subprocess
 import sys
 
-from measure import OUT, ROOT, PEER_COMMIT, peer_binary, peer_server, published_whoami, say, whoami_server
-
-GRPC_EMPTY = OUT / "grpc-empty-message"
+from measure import ROOT, PEER_COMMIT, grpc_empty_message, peer_binary, peer_server, published_whoami, say, whoami_server
 
 
 def curl(port, path, *options):
@@ -36,10 +34,8 @@ def curl(port, path, *options):
 
 
 def grpc_status(port, method):
-    GRPC_EMPTY.parent.mkdir(parents=True, exist_ok=True)
-    GRPC_EMPTY.write_bytes(bytes(5))
     status, headers, rest = curl(port, method, "--http2-prior-knowledge", "-H", "content-type: application/grpc",
-                                 "-H", "te: trailers", "--data-binary", f"@{GRPC_EMPTY}")
+                                 "-H", "te: trailers", "--data-binary", f"@{grpc_empty_message()}")
     # In the headers of a trailers-only answer, else in the trailers, which curl writes after the body.
     trailer = re.search(r"grpc-status: *(\d+)", rest, re.IGNORECASE)
     trailer = trailer.group(1) if trailer else "-"

@@ -220,8 +220,12 @@ def measure_endpoints(servers, paths, repeats, load_seconds):
     return medians(figures)
 
 
-# A gRPC call with an empty message (WhoamiRequest, BenchRequest): not compressed, length 0.
-GRPC_EMPTY_MESSAGE = bytes(5)
+def grpc_empty_message():
+    """A file holding one gRPC message, empty (WhoamiRequest, BenchRequest): not compressed, length 0."""
+    message = OUT / "grpc-empty-message"
+    message.parent.mkdir(parents=True, exist_ok=True)
+    message.write_bytes(bytes(5))
+    return message
 
 
 def h2load(url, seconds, http1=False, grpc=False):
@@ -229,10 +233,7 @@ def h2load(url, seconds, http1=False, grpc=False):
     With GRPC, each request is a unary gRPC call with an empty message (POST, application/grpc, TE: trailers)."""
     grpc_options = []
     if grpc:
-        message = OUT / "grpc-empty-message"
-        message.parent.mkdir(parents=True, exist_ok=True)
-        message.write_bytes(GRPC_EMPTY_MESSAGE)
-        grpc_options = ["-d", str(message), "-H", "content-type: application/grpc", "-H", "te: trailers"]
+        grpc_options = ["-d", str(grpc_empty_message()), "-H", "content-type: application/grpc", "-H", "te: trailers"]
     output = run("h2load", *(["--h1"] if http1 else []), *grpc_options, "-c", "10", "-m", "10", "-t", "1",
                  "--warm-up-time=1", "-D", str(seconds), url)
     for line in output.splitlines():
