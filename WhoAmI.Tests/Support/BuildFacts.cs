@@ -21,8 +21,11 @@ public static class BuildFacts
 
     public static string Version => Facts.Value.Properties["Version"];
 
-    /// <summary>The tag <c>dotnet publish -t:PublishContainer</c> gives <c>whoami</c>: 2.0.</summary>
-    public static string ImageTag => Facts.Value.Properties["ContainerImageTag"];
+    /// <summary>The tag the README runs, one of <see cref="ImageTags"/>: 2.0.</summary>
+    public static string ImageTag => Facts.Value.Properties["WhoAmIImageTag"];
+
+    /// <summary>Every tag <c>dotnet publish -t:PublishContainer</c> gives <c>whoami</c>: 2.0.0, 2.0, latest.</summary>
+    public static IReadOnlyList<string> ImageTags => Facts.Value.Properties["ContainerImageTags"].Split(';');
 
     /// <summary>The image the SDK path loads into the engine: whoami:2.0.</summary>
     public static string Image => $"{Facts.Value.Properties["ContainerRepository"]}:{ImageTag}";
@@ -47,7 +50,7 @@ public static class BuildFacts
 
     static (Dictionary<string, string>, Architecture[]) Read()
     {
-        string[] properties = ["Version", "ContainerImageTag", "ContainerRepository", "BaseImageName", "WhoAmIHttpPort"];
+        string[] properties = ["Version", "WhoAmIImageTag", "ContainerImageTags", "ContainerRepository", "BaseImageName", "WhoAmIHttpPort"];
         var (exitCode, output) = Run.ProcessAsync("dotnet", ["msbuild", Path.Combine(RepositoryRoot.Path, "WhoAmI", "WhoAmI.csproj"),
             .. properties.Select(p => $"-getProperty:{p}"), "-getItem:WhoAmIArchitecture"], TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
         if (exitCode != 0)
