@@ -216,7 +216,8 @@ public sealed class ContainerImages : IAsyncLifetime
         return image;
     }
 
-    static string[] BuildArguments(string tag) =>
+    /// <summary>The build command's arguments as the tests give them: base from the test registry, the fixed source labels.</summary>
+    public static string[] BuildArguments(string tag) =>
         ["build", "--pull", "--network", "host", "-t", tag, "--build-arg", $"BASE_IMAGE_REGISTRY={Registry}",
             "--build-arg", $"SOURCE_URL={SourceUrl}", "--build-arg", $"SOURCE_REVISION={SourceRevision}",
             "--build-arg", $"SOURCE_DATE_EPOCH={SourceDateEpoch}"];
