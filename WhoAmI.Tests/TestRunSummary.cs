@@ -33,6 +33,16 @@ public sealed class TestRunSummary(PublishedWhoAmI published)
             {
                 leftOut.Add($"running the other architectures' images: {emulation}");
             }
+
+            if (await Registries.TlsRegistries.MissingReasonAsync() is { } registries)
+            {
+                leftOut.Add($"registry group (pushes over TLS with credentials): {registries}");
+            }
+
+            if (await Podman.MissingReasonAsync() is { } podman)
+            {
+                leftOut.Add($"Podman group: {podman}");
+            }
         }
 
         if ((await Run.ProcessAsync("kubectl", ["version", "--client"], TimeSpan.FromMinutes(1))).ExitCode == 127)
