@@ -43,6 +43,25 @@ public sealed class PodmanTests(ContainerImages images)
         await AnswersAndIsHealthyAsync(image, "podman-2.example.internal", "--health-cmd", "[\"/app/WhoAmI\", \"--probe\"]");
     }
 
+    /// <summary>dotnet/sdk#52634 (fixed for .NET 11 by dotnet/sdk#53333 and #54614): SDK 10 loads no multi-arch image
+    /// into Podman, only each platform's under TAG-RID. When this fails on a newer SDK, docs/containers.md's "Podman"
+    /// section and this test are out of date.</summary>
+    [Fact]
+    public async Task Sdk_10_loads_both_platforms_into_podman_only_as_separate_tag_rid_images()
+    {
+        await SkipUnlessAvailableAsync();
+        ContainerImages.SkipUnlessNativeToolchain();
+        Assert.SkipWhen(NativeToolchain.CrossMissingReason is not null, $"the SDK path's multi-arch build: {NativeToolchain.CrossMissingReason}");
+        const string repository = "whoami-test-podman-multiarch";
+        var rids = BuildFacts.Architectures.Select(a => a.RuntimeIdentifier).ToList();
+        await Publish.RunAsync("multiarch", ["-t:PublishContainer", "-p:LocalRegistry=Podman", $"-p:ContainerRuntimeIdentifiers=\"{string.Join(';', rids)}\"",
+            $"-p:BaseImageRegistry={ContainerEngine.Registry}", $"-p:ContainerRepository={repository}"], Podman.Environment);
+
+        var tags = (await Podman.RunAsync("images", "--format", "{{.Tag}}", $"localhost/{repository}")).Split('\n').Order();
+
+        Assert.Equal(BuildFacts.ImageTags.SelectMany(t => rids.Select(r => $"{t}-{r}")).Order(), tags);
+    }
+
     static async Task AnswersAndIsHealthyAsync(string image, string hostName, params string[] options)
     {
         await using var container = await Podman.StartAsync(image, hostName, options);
