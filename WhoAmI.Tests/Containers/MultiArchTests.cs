@@ -25,7 +25,8 @@ public sealed class MultiArchTests(ContainerImages images)
             $"multi-arch images are pushed to the local registry (eng/start-image-mirror.sh), which a base from {ContainerEngine.Registry} does not start");
         if (path == "archive")
         {
-            return await OciImageSource.Layout(await UnpackedArchiveAsync()).PlatformImagesAsync("");
+            // index.json names the one image index once per tag (2.0.0, 2.0, latest).
+            return await OciImageSource.Layout(await UnpackedArchiveAsync()).PlatformImagesAsync(BuildFacts.ImageTag);
         }
 
         var reference = path == "sdk" ? await images.MultiArchSdkImage : await images.MultiArchDockerfileImage;
@@ -135,8 +136,11 @@ public sealed class MultiArchTests(ContainerImages images)
         var archive = await images.MultiArchArchivePath;
         var layout = await UnpackedArchiveAsync();
 
-        using var index = JsonDocument.Parse(await Docker.RunAsync(["inspect", "--raw", $"oci-archive:{archive}"], null, "skopeo"));
-        Assert.Equal("application/vnd.oci.image.index.v1+json", index.RootElement.GetProperty("mediaType").GetString());
+        foreach (var tag in BuildFacts.ImageTags)
+        {
+            using var index = JsonDocument.Parse(await Docker.RunAsync(["inspect", "--raw", $"oci-archive:{archive}:{tag}"], null, "skopeo"));
+            Assert.Equal("application/vnd.oci.image.index.v1+json", index.RootElement.GetProperty("mediaType").GetString());
+        }
 
         // umoci 0.4 names an image by a tag in index.json and cannot pick a platform out of an index; so each platform's
         // manifest, as the SDK wrote it, gets a tag of its own beside the SDK's. No blob is touched.
@@ -144,7 +148,7 @@ public sealed class MultiArchTests(ContainerImages images)
         foreach (var image in platforms)
         {
             var arch = image.Platform.Split('/')[1];
-            var inspected = await Docker.RunAsync(["inspect", "--override-arch", arch, "--format", "{{.Architecture}}", $"oci-archive:{archive}"], null, "skopeo");
+            var inspected = await Docker.RunAsync(["inspect", "--override-arch", arch, "--format", "{{.Architecture}}", $"oci-archive:{archive}:{BuildFacts.ImageTag}"], null, "skopeo");
             Assert.Equal(arch, inspected);
             root["manifests"]!.AsArray().Add(new JsonObject
             {
