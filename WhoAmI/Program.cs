@@ -51,12 +51,15 @@ if (tls is not null)
 builder.WebHost.UseSetting("urls", settings.Listen.UrlsSetting)
     .UseSetting("http_ports", "").UseSetting("https_ports", "");
 
-// Requests in flight get 5 s at shutdown: under Docker's 10 s before SIGKILL.
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+// Requests in flight get 5 s at shutdown, after the drain (ShutdownSequence): under Docker's 10 s before SIGKILL
+// when there is no drain; a drain delay needs a longer grace period from the orchestrator (deploy/).
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.DrainDelay + TimeSpan.FromSeconds(5));
 builder.Services.AddRoutingCore();
 builder.Services.AddSingleton(settings);
 builder.Services.AddSingleton<IHostNameSource, KernelHostName>();
+builder.Services.AddSingleton<ShutdownSequence>();
 builder.Services.AddSingleton<HealthState>();
+builder.Services.AddSingleton<ReadinessState>();
 builder.Services.AddWhoamiGrpc();
 
 var app = builder.Build();
@@ -75,6 +78,7 @@ app.UseWebSockets();
 // Generator's code out and saved 438 KB of binary (docs/tuning.md). Keep them plain.
 app.MapWhoami();
 app.MapHealth();
+app.MapReadiness();
 app.MapRequestInfo();
 app.MapData();
 app.MapEcho();

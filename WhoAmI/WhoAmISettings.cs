@@ -50,6 +50,14 @@ internal sealed record WhoAmISettings
     /// <summary>The largest answer <c>/data</c> may stream.</summary>
     public long MaxDataBytes { get; init; } = DefaultMaxDataBytes;
 
+    /// <summary>How long <c>/ready</c> answers 503, everything else still served, between SIGTERM and the server
+    /// stopping (<see cref="Server.ShutdownSequence"/>). Zero by default: <c>docker stop</c> stays quick.</summary>
+    public TimeSpan DrainDelay { get; init; }
+
+    /// <summary>Maps <c>POST /ready/disable</c> and <c>/ready/enable</c>. Off by default: anyone who reaches the port
+    /// could take the replica out of rotation.</summary>
+    public bool ReadySwitch { get; init; }
+
     /// <summary>Ask the local <c>/health</c> endpoint and exit 0 (healthy) or 1, for a shell-less HEALTHCHECK.</summary>
     public bool Probe { get; init; }
 
@@ -86,6 +94,11 @@ internal sealed record WhoAmISettings
             (s, v) => s with { ExposeEnvironment = ParseBool(v) }, IsSwitch: true),
         new("--max-data-bytes", "WHOAMI_MAX_DATA_BYTES", DefaultMaxDataBytes.ToString(CultureInfo.InvariantCulture),
             "Largest answer /data may give, in bytes", (s, v) => s with { MaxDataBytes = ParseSize(v) }),
+        new("--drain-delay", "WHOAMI_DRAIN_DELAY", "0s",
+            "After SIGTERM, answer /ready with 503 and keep serving this long before stopping (Go duration, at most 60s)",
+            (s, v) => s with { DrainDelay = ParseDrainDelay(v) }),
+        new("--ready-switch", "WHOAMI_READY_SWITCH", "false", "Allow POST /ready/disable and /ready/enable to take this replica out of rotation",
+            (s, v) => s with { ReadySwitch = ParseBool(v) }, IsSwitch: true),
         new("--probe", null, "", "Request /health on the local port, exit 0 if it answers 2xx, else 1",
             (s, v) => s with { Probe = ParseBool(v) }, IsSwitch: true),
         new("--help", null, "", "Print this help and exit",
@@ -188,6 +201,13 @@ internal sealed record WhoAmISettings
         "false" or "0" or "no" => false,
         _ => throw new FormatException($"'{value}' is not true or false"),
     };
+
+    public static readonly TimeSpan MaxDrainDelay = TimeSpan.FromSeconds(60);
+
+    static TimeSpan ParseDrainDelay(string value) =>
+        GoDuration.TryParse(value, out var delay) && delay <= MaxDrainDelay
+            ? delay
+            : throw new FormatException($"'{value}' is not a duration from 0s to {MaxDrainDelay.TotalSeconds:0}s, such as 500ms or 5s");
 
     static long ParseSize(string value) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0

@@ -64,6 +64,9 @@ public sealed class SettingsTests
     [InlineData(new[] { "--max-data-bytes", "-1" }, "--max-data-bytes: '-1' is not a positive number of bytes")]
     [InlineData(new[] { "--urls" }, "--urls needs a value")]
     [InlineData(new[] { "--urls", "localhost:9000" }, "--urls: Invalid url: 'localhost:9000'")]
+    [InlineData(new[] { "--drain-delay", "61s" }, "--drain-delay: '61s' is not a duration from 0s to 60s, such as 500ms or 5s")]
+    [InlineData(new[] { "--drain-delay", "5" }, "--drain-delay: '5' is not a duration from 0s to 60s, such as 500ms or 5s")]
+    [InlineData(new[] { "--ready-switch=maybe" }, "--ready-switch: 'maybe' is not true or false")]
     public void Bad_flags_are_refused_with_a_one_line_reason(string[] args, string reason)
     {
         var error = Assert.Throws<SettingsException>(() => Parse(args));

@@ -104,14 +104,27 @@ public sealed partial class WhoAmIProcess : IAsyncDisposable
         return Output;
     }
 
-    /// <summary>Sends <paramref name="signal"/> (SIGTERM by default) and waits for the exit code.</summary>
-    public async Task<int> SignalAndWaitAsync(int signal = Signals.Term, TimeSpan? timeout = null)
+    /// <summary>Sends <paramref name="signal"/> (SIGTERM by default) and returns at once.</summary>
+    public void Signal(int signal = Signals.Term)
     {
         if (Kill(_process.Id, signal) != 0)
         {
             throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
         }
+    }
 
+    /// <summary>Waits for the exit code, without a signal of its own.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (SIGTERM by default) and waits for the exit code.</summary>
+    public async Task<int> SignalAndWaitAsync(int signal = Signals.Term, TimeSpan? timeout = null)
+    {
+        Signal(signal);
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
         await _process.WaitForExitAsync(cancel.Token);
         return _process.ExitCode;

@@ -14,7 +14,7 @@ internal static class HealthEndpoints
         return app;
     }
 
-    /// <summary>The current code, empty body: 200 by default, 503 once shutdown has begun.</summary>
+    /// <summary>The current code, empty body: 200 by default, 503 once the server stops (after any drain).</summary>
     static Task GetHealth(HttpContext context, HealthState health)
     {
         context.Response.StatusCode = health.StatusCode;
@@ -53,26 +53,26 @@ internal static class HealthEndpoints
 }
 
 /// <summary>The status code <c>/health</c> answers with. Thread-safe: one integer, read and written whole; each change
-/// (a POST, or shutdown beginning) is told to <see cref="Changed"/>, whose listeners read the code anew.</summary>
+/// (a POST, or the server stopping after any drain) is told to <see cref="Changed"/>, whose listeners read the code anew.</summary>
 internal sealed class HealthState
 {
     // A 1xx is not a final answer: a client sent one would wait for the real one forever.
     public const int MinCode = 200;
     public const int MaxCode = 599;
 
-    readonly IHostApplicationLifetime _lifetime;
+    readonly Server.ShutdownSequence _shutdown;
     int _code = StatusCodes.Status200OK;
 
-    public HealthState(IHostApplicationLifetime lifetime)
+    public HealthState(Server.ShutdownSequence shutdown)
     {
-        _lifetime = lifetime;
-        lifetime.ApplicationStopping.Register(() => Changed?.Invoke());
+        _shutdown = shutdown;
+        shutdown.Stopping.Register(() => Changed?.Invoke());
     }
 
     /// <summary>Called after every change of <see cref="StatusCode"/>.</summary>
     public event Action? Changed;
 
-    public int StatusCode => _lifetime.ApplicationStopping.IsCancellationRequested
+    public int StatusCode => _shutdown.Stopping.IsCancellationRequested
         ? StatusCodes.Status503ServiceUnavailable
         : Volatile.Read(ref _code);
 

@@ -19,16 +19,16 @@ internal static class RequestInfoEndpoints
     {
         var hostName = app.ServiceProvider.GetRequiredService<IHostNameSource>();
         var settings = app.ServiceProvider.GetRequiredService<WhoAmISettings>();
-        var lifetime = app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>();
-        app.Map("/", context => RequestAsText(context, hostName, settings, lifetime));
-        app.Map("/api", context => RequestAsJson(context, hostName, settings, lifetime));
+        var shutdown = app.ServiceProvider.GetRequiredService<Server.ShutdownSequence>();
+        app.Map("/", context => RequestAsText(context, hostName, settings, shutdown));
+        app.Map("/api", context => RequestAsJson(context, hostName, settings, shutdown));
         return app;
     }
 
     /// <summary><c>Name</c>, <c>Hostname</c>, <c>IP</c>s, <c>RemoteAddr</c>, then the request line, headers and body.</summary>
-    static async Task RequestAsText(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, IHostApplicationLifetime lifetime)
+    static async Task RequestAsText(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, Server.ShutdownSequence shutdown)
     {
-        if (await ControlAsAskedAsync(context, lifetime) is not { } control)
+        if (await ControlAsAskedAsync(context, shutdown) is not { } control)
         {
             return;
         }
@@ -94,9 +94,9 @@ internal static class RequestInfoEndpoints
     }
 
     /// <summary>The same facts as JSON, produced by the source-generated <see cref="WhoAmIJsonContext"/>.</summary>
-    static async Task RequestAsJson(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, IHostApplicationLifetime lifetime)
+    static async Task RequestAsJson(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, Server.ShutdownSequence shutdown)
     {
-        if (await ControlAsAskedAsync(context, lifetime) is not { } control)
+        if (await ControlAsAskedAsync(context, shutdown) is not { } control)
         {
             return;
         }
@@ -137,7 +137,7 @@ internal static class RequestInfoEndpoints
 
     /// <summary>The status and headers the query asks for, after the wait it asks for; null after a 400 (a bad value
     /// is refused before any wait) or when the client went away.</summary>
-    static async Task<ResponseControl?> ControlAsAskedAsync(HttpContext context, IHostApplicationLifetime lifetime)
+    static async Task<ResponseControl?> ControlAsAskedAsync(HttpContext context, Server.ShutdownSequence shutdown)
     {
         if (ResponseControl.Parse(context.Request.Query, out var refused) is not { } control)
         {
@@ -145,14 +145,14 @@ internal static class RequestInfoEndpoints
             return null;
         }
 
-        return await WaitAsAskedAsync(context, lifetime) ? control : null;
+        return await WaitAsAskedAsync(context, shutdown) ? control : null;
     }
 
     /// <summary>
     /// Honours <c>wait=&lt;duration&gt;</c> (at most <see cref="MaxWait"/>). The wait ends early, and the answer
-    /// goes out, when the server starts shutting down; it is dropped when the client goes away. False after a 400.
+    /// goes out, when the server stops (after any drain); it is dropped when the client goes away. False after a 400.
     /// </summary>
-    static async Task<bool> WaitAsAskedAsync(HttpContext context, IHostApplicationLifetime lifetime)
+    static async Task<bool> WaitAsAskedAsync(HttpContext context, Server.ShutdownSequence shutdown)
     {
         if (!context.Request.Query.TryGetValue("wait", out var values))
         {
@@ -165,7 +165,7 @@ internal static class RequestInfoEndpoints
             return false;
         }
 
-        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, shutdown.Stopping);
         await Task.Delay(wait, stopWaiting.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
         return !context.RequestAborted.IsCancellationRequested;
     }

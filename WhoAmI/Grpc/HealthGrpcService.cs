@@ -8,9 +8,9 @@ namespace WhoAmI.Grpc;
 /// <summary>
 /// The standard <c>grpc.health.v1.Health</c> (https://github.com/grpc/grpc/blob/master/doc/health-checking.md), for the
 /// server as a whole (<c>""</c>) and for <c>whoami.Whoami</c>: SERVING while <c>/health</c> answers a 2xx, as
-/// <c>WhoAmI --probe</c> counts it, NOT_SERVING otherwise (a code set with POST /health, or shutdown begun).
+/// <c>WhoAmI --probe</c> counts it, NOT_SERVING otherwise (a code set with POST /health, or the server stopping after any drain).
 /// </summary>
-internal sealed class HealthGrpcService(HealthState health, IHostApplicationLifetime lifetime)
+internal sealed class HealthGrpcService(HealthState health, Server.ShutdownSequence shutdown)
 {
     public const string ServiceName = "grpc.health.v1.Health";
 
@@ -49,7 +49,7 @@ internal sealed class HealthGrpcService(HealthState health, IHostApplicationLife
     async Task Watch(string service, IServerStreamWriter<HealthCheckResponse> stream, ServerCallContext context)
     {
         using var changed = new SemaphoreSlim(0);
-        using var callOrServerEnds = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        using var callOrServerEnds = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Stopping);
         void OnChanged() => changed.Release();
         health.Changed += OnChanged;
         try
@@ -64,7 +64,7 @@ internal sealed class HealthGrpcService(HealthState health, IHostApplicationLife
                     sent = status;
                 }
 
-                if (lifetime.ApplicationStopping.IsCancellationRequested)
+                if (shutdown.Stopping.IsCancellationRequested)
                 {
                     return;
                 }
