@@ -57,20 +57,35 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void Readiness_and_liveness_probe_health_on_the_port_the_service_targets()
+    public void Readiness_probes_ready_and_liveness_probes_health_on_the_port_the_service_targets()
     {
         var container = WhoAmIContainer(Load<V1Deployment>("deployment.yaml"));
         var port = Assert.Single(container.Ports);
         var service = Assert.Single(Load<V1Service>("service.yaml").Spec.Ports);
 
         Assert.Equal(BuildFacts.HttpPort, port.ContainerPort);
+        Assert.Equal("/ready", container.ReadinessProbe.HttpGet.Path);
+        Assert.Equal("/health", container.LivenessProbe.HttpGet.Path);
         foreach (var probe in new[] { container.ReadinessProbe, container.LivenessProbe })
         {
-            Assert.Equal("/health", probe.HttpGet.Path);
             Assert.Contains(probe.HttpGet.Port.Value, new[] { port.Name, $"{port.ContainerPort}" });
         }
 
         Assert.Contains(service.TargetPort.Value, new[] { port.Name, $"{port.ContainerPort}" });
+    }
+
+    /// <summary>The drain comes from the app (WHOAMI_DRAIN_DELAY), not a preStop pause, and fits in the grace period
+    /// with the 5 s the app gives requests in flight.</summary>
+    [Fact]
+    public void The_pod_drains_by_the_apps_own_delay_within_its_grace_period()
+    {
+        var deployment = Load<V1Deployment>("deployment.yaml");
+        var container = WhoAmIContainer(deployment);
+
+        Assert.Null(container.Lifecycle?.PreStop);
+        var delay = container.Env.Single(e => e.Name == "WHOAMI_DRAIN_DELAY").Value;
+        Assert.True(WhoAmISettings.Parse(["--drain-delay", delay], _ => null).DrainDelay + TimeSpan.FromSeconds(5)
+            < TimeSpan.FromSeconds(deployment.Spec.Template.Spec.TerminationGracePeriodSeconds ?? 30));
     }
 
     [Fact]

@@ -127,14 +127,15 @@ public sealed class SwarmStack(ContainerImages images) : IAsyncLifetime
         return ids.Split('\n', StringSplitOptions.RemoveEmptyEntries) is [var id] ? id : null;
     }
 
-    /// <summary>Sends <c>POST /health</c> with <paramref name="code"/> to one replica, from inside its network
-    /// namespace (the image has no client of its own, and the overlay network is not reachable from the host).</summary>
-    public async Task SetHealthAsync(string container, int code)
+    /// <summary>Switches one replica's readiness with <c>POST /ready/disable</c> or <c>/ready/enable</c>, from inside its
+    /// network namespace (the image has no client of its own, the overlay network is not reachable from the host, and
+    /// HAProxy refuses the switches from outside).</summary>
+    public async Task SwitchReadinessAsync(string container, bool enabled)
     {
         var pid = await Docker.RunAsync("inspect", "--format", "{{.State.Pid}}", container);
         var status = await Docker.RunAsync(["--target", pid, "--net", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-            "--data", $"{code}", "http://127.0.0.1:8080/health"], null, "nsenter");
-        Assert.Equal("200", status);
+            "-X", "POST", $"http://127.0.0.1:8080/ready/{(enabled ? "enable" : "disable")}"], null, "nsenter");
+        Assert.Equal("204", status);
     }
 
     /// <summary>Polls until the service runs <paramref name="replicas"/> tasks in state running, all on <paramref name="image"/>,

@@ -52,7 +52,7 @@ public sealed class SwarmTests(SwarmStack stack) : IClassFixture<SwarmStack>
     }
 
     [Fact]
-    public async Task A_replica_told_to_answer_503_on_health_leaves_rotation_within_three_checks_and_200_brings_it_back()
+    public async Task A_replica_whose_readiness_is_switched_off_leaves_rotation_within_three_checks_and_comes_back_when_switched_on()
     {
         await stack.ReadyAsync();
         var container = await stack.ContainerOfSlotAsync(2);
@@ -60,21 +60,27 @@ public sealed class SwarmTests(SwarmStack stack) : IClassFixture<SwarmStack>
         await load.RunUntilAsync(100, TimeSpan.FromSeconds(30));
 
         var drained = load.Elapsed;
-        await stack.SetHealthAsync(container, 503);
+        using (var outside = new HttpClient { BaseAddress = stack.Address })
+        {
+            var refused = await outside.PostAsync("/ready/disable", null, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode); // HAProxy keeps the switch from the service's clients
+        }
+
+        await stack.SwitchReadinessAsync(container, enabled: false);
         await Task.Delay(3 * CheckInterval + TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         var returned = load.Elapsed;
-        await stack.SetHealthAsync(container, 200);
+        await stack.SwitchReadinessAsync(container, enabled: true);
         await Task.Delay(3 * CheckInterval + TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
         await load.StopAsync();
 
         var fromTwo = load.Answers.Where(a => a.HostName == "whoami-2").Select(a => a.At).ToList();
         var lastBeforeOut = fromTwo.Where(at => at >= drained && at < returned).DefaultIfEmpty(drained).Max() - drained;
         var firstBack = fromTwo.Where(at => at >= returned).DefaultIfEmpty(TimeSpan.MaxValue).Min() - returned;
-        Measurements.Record("swarm: drain after POST /health 503 (last answer from the replica)", $"{lastBeforeOut.TotalSeconds:0.00} s");
-        Measurements.Record("swarm: back after POST /health 200 (first answer from the replica)", $"{firstBack.TotalSeconds:0.00} s");
-        Measurements.Record("swarm: failed requests during drain and return", $"{load.Failures.Count}/{load.Total}");
-        Assert.True(lastBeforeOut <= 3 * CheckInterval, $"replica 2 still answered {lastBeforeOut.TotalSeconds:0.00} s after 503");
-        Assert.True(firstBack <= 3 * CheckInterval, $"replica 2 came back {firstBack.TotalSeconds:0.00} s after 200");
+        Measurements.Record("swarm: out after POST /ready/disable (last answer from the replica)", $"{lastBeforeOut.TotalSeconds:0.00} s");
+        Measurements.Record("swarm: back after POST /ready/enable (first answer from the replica)", $"{firstBack.TotalSeconds:0.00} s");
+        Measurements.Record("swarm: failed requests while out and back", $"{load.Failures.Count}/{load.Total}");
+        Assert.True(lastBeforeOut <= 3 * CheckInterval, $"replica 2 still answered {lastBeforeOut.TotalSeconds:0.00} s after its readiness was switched off");
+        Assert.True(firstBack <= 3 * CheckInterval, $"replica 2 came back {firstBack.TotalSeconds:0.00} s after its readiness was switched on");
         Assert.Empty(load.Failures);
     }
 
