@@ -40,7 +40,7 @@ catch (SettingsException e)
 
 // The empty builder: no configuration files, no file watchers, no hosting extras this service does not use.
 var builder = WebApplication.CreateEmptyBuilder(new() { Args = [.. settings.HostArgs] });
-builder.Logging.AddProvider(new StdoutLoggerProvider()).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Logging.AddProvider(new StdoutLoggerProvider(settings.LogFormat)).AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.WebHost.UseKestrelCore().ConfigureKestrel(KestrelLimits.Apply).ConfigureKestrel(o => KestrelProtocols.Apply(o, tls));
 if (tls is not null)
 {
@@ -60,6 +60,7 @@ builder.Services.AddSingleton<IHostNameSource, KernelHostName>();
 builder.Services.AddSingleton<ShutdownSequence>();
 builder.Services.AddSingleton<HealthState>();
 builder.Services.AddSingleton<ReadinessState>();
+builder.Services.AddSingleton<FaultState>();
 builder.Services.AddWhoamiGrpc();
 
 var app = builder.Build();
@@ -69,6 +70,7 @@ if (settings.Verbose)
     app.UseAccessLog();
 }
 
+app.UseFaultInjection();
 app.UseDeclaredBodyLimit();
 app.UseWhoamiGrpc();
 app.UseRouting();
@@ -79,6 +81,7 @@ app.UseWebSockets();
 app.MapWhoami();
 app.MapHealth();
 app.MapReadiness();
+app.MapFaults();
 app.MapRequestInfo();
 app.MapData();
 app.MapEcho();

@@ -44,6 +44,9 @@ internal sealed record WhoAmISettings
     /// <summary>One access-log line per request.</summary>
     public bool Verbose { get; init; }
 
+    /// <summary>How log lines are written: text (the console logger's single line) or one JSON object per line.</summary>
+    public Server.LogFormat LogFormat { get; init; }
+
     /// <summary>Lets <c>env=true</c> show the environment. Off by default: an environment holds secrets.</summary>
     public bool ExposeEnvironment { get; init; }
 
@@ -53,6 +56,12 @@ internal sealed record WhoAmISettings
     /// <summary>How long <c>/ready</c> answers 503, everything else still served, between SIGTERM and the server
     /// stopping (<see cref="Server.ShutdownSequence"/>). Zero by default: <c>docker stop</c> stays quick.</summary>
     public TimeSpan DrainDelay { get; init; }
+
+    /// <summary>What a share of requests suffers from the start (<see cref="Server.FaultInjection"/>); none by default.</summary>
+    public Server.Faults Faults { get; init; } = Server.Faults.None;
+
+    /// <summary>Maps <c>GET</c> and <c>POST /faults</c>, to read and change <see cref="Faults"/> at run time.</summary>
+    public bool FaultSwitch { get; init; }
 
     /// <summary>Maps <c>POST /ready/disable</c> and <c>/ready/enable</c>. Off by default: anyone who reaches the port
     /// could take the replica out of rotation.</summary>
@@ -90,6 +99,8 @@ internal sealed record WhoAmISettings
             (s, v) => s with { CaCertFile = v }),
         new("--verbose", "WHOAMI_VERBOSE", "false", "Write one access-log line per request",
             (s, v) => s with { Verbose = ParseBool(v) }, IsSwitch: true),
+        new("--log-format", "WHOAMI_LOG_FORMAT", "text", "Log lines as text, or as json: one object per line",
+            (s, v) => s with { LogFormat = ParseLogFormat(v) }),
         new("--expose-env", "WHOAMI_EXPOSE_ENV", "false", "Allow env=true on / and /api to show the environment",
             (s, v) => s with { ExposeEnvironment = ParseBool(v) }, IsSwitch: true),
         new("--max-data-bytes", "WHOAMI_MAX_DATA_BYTES", DefaultMaxDataBytes.ToString(CultureInfo.InvariantCulture),
@@ -99,6 +110,14 @@ internal sealed record WhoAmISettings
             (s, v) => s with { DrainDelay = ParseDrainDelay(v) }),
         new("--ready-switch", "WHOAMI_READY_SWITCH", "false", "Allow POST /ready/disable and /ready/enable to take this replica out of rotation",
             (s, v) => s with { ReadySwitch = ParseBool(v) }, IsSwitch: true),
+        new("--fault-rate", "WHOAMI_FAULT_RATE", "0", "Share of requests, 0 to 1, that get the fault below (not /health, /ready, /faults, gRPC)",
+            (s, v) => s with { Faults = s.Faults with { Rate = Server.Faults.ParseRate(v) } }),
+        new("--fault-status", "WHOAMI_FAULT_STATUS", "none", "Status, 400 to 599, those requests answer with instead of being served",
+            (s, v) => s with { Faults = s.Faults with { Status = Server.Faults.ParseStatus(v) } }),
+        new("--fault-delay", "WHOAMI_FAULT_DELAY", "0s", "Latency those requests get first (Go duration, at most 60s)",
+            (s, v) => s with { Faults = s.Faults with { Delay = Server.Faults.ParseDelay(v) } }),
+        new("--fault-switch", "WHOAMI_FAULT_SWITCH", "false", "Allow GET and POST /faults to read and change the three above",
+            (s, v) => s with { FaultSwitch = ParseBool(v) }, IsSwitch: true),
         new("--probe", null, "", "Request /health on the local port, exit 0 if it answers 2xx, else 1",
             (s, v) => s with { Probe = ParseBool(v) }, IsSwitch: true),
         new("--help", null, "", "Print this help and exit",
@@ -138,7 +157,19 @@ internal sealed record WhoAmISettings
             settings = Apply(setting, settings, next, flag);
         }
 
-        return settings with { HostArgs = hostArgs, Listen = ResolveListen(settings) };
+        return settings with { HostArgs = hostArgs, Listen = ResolveListen(settings), Faults = CheckFaults(settings.Faults) };
+    }
+
+    static Server.Faults CheckFaults(Server.Faults faults)
+    {
+        try
+        {
+            return faults.Checked();
+        }
+        catch (FormatException e)
+        {
+            throw new SettingsException($"--fault-rate: {e.Message} (--fault-status, --fault-delay)");
+        }
     }
 
     static ListenAddress ResolveListen(WhoAmISettings s)
@@ -200,6 +231,13 @@ internal sealed record WhoAmISettings
         "true" or "1" or "yes" => true,
         "false" or "0" or "no" => false,
         _ => throw new FormatException($"'{value}' is not true or false"),
+    };
+
+    static Server.LogFormat ParseLogFormat(string value) => value switch
+    {
+        "text" => Server.LogFormat.Text,
+        "json" => Server.LogFormat.Json,
+        _ => throw new FormatException($"'{value}' is not text or json"),
     };
 
     public static readonly TimeSpan MaxDrainDelay = TimeSpan.FromSeconds(60);

@@ -33,8 +33,11 @@ public sealed class ReadinessTests
         // StopApplication runs the drain on the calling thread, as the host's signal handler does.
         var stopping = Task.Run(lifetime.StopApplication, Cancel);
         await WaitUntilAsync(() => !readiness.IsReady);
+        var healthWhileDraining = health.StatusCode;
+        var stillStopping = !stopping.IsCompleted;
 
-        Assert.Equal(200, health.StatusCode);
+        Assert.True(stillStopping, "StopApplication returned before the drain was over");
+        Assert.Equal(200, healthWhileDraining);
         await stopping;
         Assert.Equal(503, health.StatusCode);
         Assert.False(readiness.IsReady);

@@ -67,6 +67,11 @@ public sealed class SettingsTests
     [InlineData(new[] { "--drain-delay", "61s" }, "--drain-delay: '61s' is not a duration from 0s to 60s, such as 500ms or 5s")]
     [InlineData(new[] { "--drain-delay", "5" }, "--drain-delay: '5' is not a duration from 0s to 60s, such as 500ms or 5s")]
     [InlineData(new[] { "--ready-switch=maybe" }, "--ready-switch: 'maybe' is not true or false")]
+    [InlineData(new[] { "--log-format", "xml" }, "--log-format: 'xml' is not text or json")]
+    [InlineData(new[] { "--fault-rate", "1.5" }, "--fault-rate: '1.5' is not a share from 0 to 1, such as 0.1")]
+    [InlineData(new[] { "--fault-status", "302" }, "--fault-status: '302' is not a status from 400 to 599, or none")]
+    [InlineData(new[] { "--fault-delay", "-1s" }, "--fault-delay: '-1s' is not a duration from 0s to 60s, such as 200ms")]
+    [InlineData(new[] { "--fault-rate", "0.2" }, "--fault-rate: a fault rate of 0.2 needs a status or a delay (--fault-status, --fault-delay)")]
     public void Bad_flags_are_refused_with_a_one_line_reason(string[] args, string reason)
     {
         var error = Assert.Throws<SettingsException>(() => Parse(args));

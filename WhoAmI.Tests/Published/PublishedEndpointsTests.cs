@@ -122,6 +122,30 @@ public sealed class PublishedEndpointsTests(PublishedWhoAmI published)
     }
 
     [Fact]
+    public async Task Json_log_format_writes_every_line_as_one_object_and_the_access_line_with_its_fields_and_trace_id()
+    {
+        await using var app = await published.StartAsync(args: ["--verbose", "--log-format", "json"]);
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/whoami?from=json");
+        request.Headers.Add("traceparent", $"00-{traceId}-00f067aa0ba902b7-01");
+
+        await app.Client.SendAsync(request, Cancel);
+        await app.WaitForOutputAsync("/whoami");
+
+        var lines = app.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(lines, l => Assert.True(l.TryGetProperty("timestamp", out _) && l.TryGetProperty("level", out _) && l.TryGetProperty("message", out _), l.ToString()));
+        Assert.Contains(lines, l => l.GetProperty("message").GetString()!.StartsWith("Now listening on", StringComparison.Ordinal));
+        var access = Assert.Single(lines, l => l.GetProperty("category").GetString() == "WhoAmI.Access" && l.GetProperty("query").GetString() == "?from=json");
+        Assert.Equal("GET", access.GetProperty("method").GetString());
+        Assert.Equal("/whoami", access.GetProperty("path").GetString());
+        Assert.Equal("?from=json", access.GetProperty("query").GetString());
+        Assert.Equal(200, access.GetProperty("status").GetInt32());
+        Assert.True(access.GetProperty("duration_ms").GetDouble() >= 0);
+        Assert.StartsWith("127.0.0.1:", access.GetProperty("remote").GetString());
+        Assert.Equal(traceId, access.GetProperty("trace_id").GetString());
+    }
+
+    [Fact]
     public async Task A_client_chosen_status_header_and_delay_come_back_from_the_binary_over_http11_and_http2()
     {
         await using var app = await published.StartAsync();
