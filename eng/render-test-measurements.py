@@ -46,7 +46,8 @@ def main(logs):
             s = summary(log)
             print(f"| {name} | {s['total']} | {s['succeeded']} | {s['failed']} | {s['skipped']} | {s['duration']} |")
         print()
-    for section, prefix in (("Image builds", "build: "), ("Multi-arch images", "multi-arch "), ("Swarm behind HAProxy", "swarm: ")):
+    for section, prefix in (("Image builds", "build: "), ("Multi-arch images", "multi-arch "), ("Swarm behind HAProxy", "swarm: "),
+                            ("Shutdown drain", "drain: ")):
         chosen = [(what, values) for what, values in figures.items() if what.startswith(prefix)]
         if not chosen:
             continue
