@@ -5,6 +5,13 @@ namespace WhoAmI;
 /// <summary>Durations written as Go writes them: <c>250ms</c>, <c>2s</c>, <c>1m30s</c> (units ns, us, µs, ms, s, m, h).</summary>
 internal static class GoDuration
 {
+    /// <summary>A duration from 0 to <paramref name="max"/>; otherwise a FormatException naming the range and
+    /// <paramref name="examples"/>, for a setting's or a parameter's one line.</summary>
+    public static TimeSpan Parse(string value, TimeSpan max, string examples) =>
+        TryParse(value, out var duration) && duration <= max
+            ? duration
+            : throw new FormatException($"'{value}' is not a duration from 0s to {max.TotalSeconds:0}s, such as {examples}");
+
     public static bool TryParse(string? text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;

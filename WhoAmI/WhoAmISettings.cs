@@ -242,10 +242,7 @@ internal sealed record WhoAmISettings
 
     public static readonly TimeSpan MaxDrainDelay = TimeSpan.FromSeconds(60);
 
-    static TimeSpan ParseDrainDelay(string value) =>
-        GoDuration.TryParse(value, out var delay) && delay <= MaxDrainDelay
-            ? delay
-            : throw new FormatException($"'{value}' is not a duration from 0s to {MaxDrainDelay.TotalSeconds:0}s, such as 500ms or 5s");
+    static TimeSpan ParseDrainDelay(string value) => GoDuration.Parse(value, MaxDrainDelay, "500ms or 5s");
 
     static long ParseSize(string value) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size > 0

@@ -26,13 +26,12 @@ internal static class FaultEndpoints
         var query = context.Request.Query;
         try
         {
-            var asked = new Faults(Read(query, "rate", Faults.ParseRate, 0.0), Read(query, "status", Faults.ParseStatus, null),
-                Read(query, "delay", Faults.ParseDelay, TimeSpan.Zero));
-            faults.Current = Checked(asked);
+            faults.Current = new Faults(Read(query, "rate", Faults.ParseRate, 0.0), Read(query, "status", Faults.ParseStatus, null),
+                Read(query, "delay", Faults.ParseDelay, TimeSpan.Zero)).Checked();
         }
         catch (FormatException e)
         {
-            return PlainText.BadRequestAsync(context, e.Message);
+            return PlainText.BadRequestAsync(context, $"faults: {e.Message}");
         }
 
         return PlainText.WriteAsync(context, $"{faults.Current}\n");
@@ -52,19 +51,7 @@ internal static class FaultEndpoints
         }
         catch (FormatException e)
         {
-            throw new FormatException($"faults: {name}: {e.Message}");
-        }
-    }
-
-    static Faults Checked(Faults asked)
-    {
-        try
-        {
-            return asked.Checked();
-        }
-        catch (FormatException e)
-        {
-            throw new FormatException($"faults: {e.Message}");
+            throw new FormatException($"{name}: {e.Message}");
         }
     }
 }

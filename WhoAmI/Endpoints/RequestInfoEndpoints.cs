@@ -165,8 +165,7 @@ internal static class RequestInfoEndpoints
             return false;
         }
 
-        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, shutdown.Stopping);
-        await Task.Delay(wait, stopWaiting.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+        await shutdown.WaitAsync(wait, context.RequestAborted);
         return !context.RequestAborted.IsCancellationRequested;
     }
 

@@ -28,10 +28,7 @@ internal sealed record Faults(double Rate, int? Status, TimeSpan Delay)
             ? status
             : throw new FormatException($"'{value}' is not a status from 400 to 599, or none");
 
-    public static TimeSpan ParseDelay(string value) =>
-        GoDuration.TryParse(value, out var delay) && delay <= MaxDelay
-            ? delay
-            : throw new FormatException($"'{value}' is not a duration from 0s to {MaxDelay.TotalSeconds:0}s, such as 200ms");
+    public static TimeSpan ParseDelay(string value) => GoDuration.Parse(value, MaxDelay, "200ms");
 
     /// <summary>A rate with nothing to do is a mistake worth one line.</summary>
     public Faults Checked() => Rate > 0 && Status is null && Delay == TimeSpan.Zero
@@ -80,8 +77,7 @@ internal static class FaultInjection
 
             if (current.Delay > TimeSpan.Zero)
             {
-                using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, shutdown.Stopping);
-                await Task.Delay(current.Delay, stopWaiting.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+                await shutdown.WaitAsync(current.Delay, context.RequestAborted);
             }
 
             if (current.Status is { } status)

@@ -31,4 +31,12 @@ internal sealed class ShutdownSequence
 
     /// <summary>Cancelled when the drain is over and the server stops.</summary>
     public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>Waits <paramref name="delay"/>, ending early, without throwing, when the request is aborted or the
+    /// server stops: the wait of <c>?wait=</c> and of an injected fault.</summary>
+    public async Task WaitAsync(TimeSpan delay, CancellationToken requestAborted)
+    {
+        using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, Stopping);
+        await Task.Delay(delay, stopWaiting.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+    }
 }
