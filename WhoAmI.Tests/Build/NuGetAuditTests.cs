@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -83,11 +82,7 @@ public sealed class NuGetAuditTests
 
         public AdvisoryFeed(int severity)
         {
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                _root = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/";
-            }
+            _root = $"http://127.0.0.1:{WhoAmIProcess.FreePort()}/";
 
             var documents = new Dictionary<string, string>
             {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using WhoAmI.Tests.Containers;
 
 namespace WhoAmI.Tests.Registries;
@@ -50,7 +48,7 @@ public sealed class RegistryFailureTests(ContainerImages images, TlsRegistries r
     public async Task A_registry_that_is_down_fails_in_one_line_naming_it()
     {
         SkipUnlessAvailable();
-        var down = $"{TlsRegistries.TargetHostName}:{UnusedPort()}";
+        var down = $"{TlsRegistries.TargetHostName}:{WhoAmIProcess.FreePort()}";
 
         var line = await FailingPushAsync(TlsRegistries.SdkPush(ContainerEngine.Registry, down, "whoami-down"), TargetCredentials(registries.Target.Password));
 
@@ -136,12 +134,5 @@ public sealed class RegistryFailureTests(ContainerImages images, TlsRegistries r
 
         var errors = output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains(": error ", StringComparison.Ordinal)).Distinct().ToList();
         return Assert.Single(errors);
-    }
-
-    static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

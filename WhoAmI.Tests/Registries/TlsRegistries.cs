@@ -275,7 +275,7 @@ public sealed class TlsRegistries : IAsyncLifetime
             Assert.True(exitCode == 0, $"htpasswd -B failed: {htpasswd}");
             await File.WriteAllTextAsync(Path.Combine(folder, "htpasswd"), htpasswd.Trim() + "\n");
 
-            var port = FreePort();
+            var port = WhoAmIProcess.FreePort();
             await File.WriteAllTextAsync(Path.Combine(folder, "config.yml"), $"""
                 version: 0.1
                 log:
@@ -329,13 +329,6 @@ public sealed class TlsRegistries : IAsyncLifetime
                     throw new InvalidOperationException($"docker-registry on {registry.Host} did not answer:\n{log}");
                 }
             }
-        }
-
-        static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
         public async ValueTask DisposeAsync()
