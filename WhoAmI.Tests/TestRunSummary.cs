@@ -45,6 +45,11 @@ public sealed class TestRunSummary(PublishedWhoAmI published)
             }
         }
 
+        if (Support.Prometheus.MissingReason is { } prometheus)
+        {
+            leftOut.Add($"Prometheus group (a real Prometheus scraping /metrics): {prometheus}");
+        }
+
         if ((await Run.ProcessAsync("kubectl", ["version", "--client"], TimeSpan.FromMinutes(1))).ExitCode == 127)
         {
             leftOut.Add("`kubectl kustomize deploy/k8s` (the manifests were still validated): kubectl is not installed (Debian/Ubuntu: apt-get install kubernetes-client)");

@@ -16,7 +16,7 @@ public sealed class OpenApiTests : IAsyncDisposable
     static readonly string[] Methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace", "query"];
 
     // With every opt-in route mapped, so that each is checked against the document.
-    readonly WhoAmIFactory _app = new(settings: WhoAmISettings.Parse(["--ready-switch", "--fault-switch"], _ => null));
+    readonly WhoAmIFactory _app = new(settings: WhoAmISettings.Parse(["--ready-switch", "--fault-switch", "--metrics"], _ => null));
     readonly Dictionary<object, object> _document = Load();
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
