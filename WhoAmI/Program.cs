@@ -1,6 +1,7 @@
 using WhoAmI;
 using WhoAmI.Endpoints;
 using WhoAmI.Server;
+using WhoAmI.Telemetry;
 using WhoAmI.Tls;
 
 WhoAmISettings settings;
@@ -62,12 +63,24 @@ builder.Services.AddSingleton<HealthState>();
 builder.Services.AddSingleton<ReadinessState>();
 builder.Services.AddSingleton<FaultState>();
 builder.Services.AddWhoamiGrpc();
+// Opt-in: nothing listens to the meters (MapMetrics makes the listener only with --metrics) or to the request
+// activity (Telemetry/) unless asked.
+builder.Services.AddSingleton<PrometheusMetrics>();
+if (settings.Otlp is not null)
+{
+    builder.Services.AddHostedService<OtlpTraces>();
+}
 
 var app = builder.Build();
 
 if (settings.Verbose)
 {
     app.UseAccessLog();
+}
+
+if (settings.Otlp is not null)
+{
+    app.UseRequestSpans();
 }
 
 app.UseFaultInjection();
@@ -81,6 +94,7 @@ app.UseWebSockets();
 app.MapWhoami();
 app.MapHealth();
 app.MapReadiness();
+app.MapMetrics();
 app.MapFaults();
 app.MapRequestInfo();
 app.MapData();

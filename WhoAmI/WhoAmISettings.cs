@@ -67,6 +67,20 @@ internal sealed record WhoAmISettings
     /// could take the replica out of rotation.</summary>
     public bool ReadySwitch { get; init; }
 
+    /// <summary>Serves <c>/metrics</c> in the Prometheus text format (<see cref="Telemetry.PrometheusMetrics"/>).</summary>
+    public bool Metrics { get; init; }
+
+    /// <summary>Where spans go over OTLP/HTTP, from the OpenTelemetry variables; null: no tracing
+    /// (<see cref="Telemetry.OtlpTraces"/>).</summary>
+    public Telemetry.OtlpSettings? Otlp { get; init; }
+
+    // The OpenTelemetry variables as given; Parse makes Otlp of them.
+    string? OtlpEndpoint { get; init; }
+    string? OtlpTracesEndpoint { get; init; }
+    string? OtlpHeaders { get; init; }
+    string? OtlpProtocol { get; init; }
+    string? OtlpServiceName { get; init; }
+
     /// <summary>Ask the local <c>/health</c> endpoint and exit 0 (healthy) or 1, for a shell-less HEALTHCHECK.</summary>
     public bool Probe { get; init; }
 
@@ -118,6 +132,18 @@ internal sealed record WhoAmISettings
             (s, v) => s with { Faults = s.Faults with { Delay = Server.Faults.ParseDelay(v) } }),
         new("--fault-switch", "WHOAMI_FAULT_SWITCH", "false", "Allow GET and POST /faults to read and change the three above",
             (s, v) => s with { FaultSwitch = ParseBool(v) }, IsSwitch: true),
+        new("--metrics", "WHOAMI_METRICS", "false", "Serve /metrics in the Prometheus text format: requests, connections, GC, memory",
+            (s, v) => s with { Metrics = ParseBool(v) }, IsSwitch: true),
+        new(null, "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector URL, e.g. http://collector:4318: send a span per request to its /v1/traces",
+            (s, v) => s with { OtlpEndpoint = v }),
+        new(null, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "The whole OTLP/HTTP URL spans go to (wins over the one above)",
+            (s, v) => s with { OtlpTracesEndpoint = v }),
+        new(null, "OTEL_EXPORTER_OTLP_HEADERS", "", "Headers sent with spans, key=value,… (URL-encoded values)",
+            (s, v) => s with { OtlpHeaders = v }),
+        new(null, "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", "The only OTLP protocol spoken: http/protobuf",
+            (s, v) => s with { OtlpProtocol = v }),
+        new(null, "OTEL_SERVICE_NAME", "whoami", "service.name of the spans",
+            (s, v) => s with { OtlpServiceName = v }),
         new("--probe", null, "", "Request /health on the local port, exit 0 if it answers 2xx, else 1",
             (s, v) => s with { Probe = ParseBool(v) }, IsSwitch: true),
         new("--help", null, "", "Print this help and exit",
@@ -157,7 +183,22 @@ internal sealed record WhoAmISettings
             settings = Apply(setting, settings, next, flag);
         }
 
-        return settings with { HostArgs = hostArgs, Listen = ResolveListen(settings), Faults = CheckFaults(settings.Faults) };
+        return settings with
+        {
+            HostArgs = hostArgs, Listen = ResolveListen(settings), Faults = CheckFaults(settings.Faults), Otlp = ResolveOtlp(settings),
+        };
+    }
+
+    static Telemetry.OtlpSettings? ResolveOtlp(WhoAmISettings s)
+    {
+        try
+        {
+            return Telemetry.OtlpSettings.Resolve(s.OtlpEndpoint, s.OtlpTracesEndpoint, s.OtlpHeaders, s.OtlpProtocol, s.OtlpServiceName);
+        }
+        catch (Telemetry.OtlpSettingsException e)
+        {
+            throw new SettingsException($"{e.Variable}: {e.Message}");
+        }
     }
 
     static Server.Faults CheckFaults(Server.Faults faults)
@@ -201,7 +242,8 @@ internal sealed record WhoAmISettings
                 var flag = s.Flag is null ? s.EnvironmentVariable : s.IsSwitch ? s.Flag : $"{s.Flag} <value>";
                 var env = s.EnvironmentVariable is null || s.Flag is null ? "" : $" [{s.EnvironmentVariable}]";
                 var @default = s.Default.Length == 0 ? "" : $" (default {s.Default})";
-                text.AppendLine($"  {flag,-26}{s.Description}{@default}{env}");
+                // The longest OpenTelemetry variables overrun the column: one space still separates them.
+                text.AppendLine($"  {(flag!.Length < 26 ? flag.PadRight(26) : flag + " ")}{s.Description}{@default}{env}");
             }
 
             return text.ToString();

@@ -2,7 +2,8 @@ using WhoAmI.Tests.Containers;
 
 namespace WhoAmI.Tests.Deploy;
 
-/// <summary>deploy/compose.yaml on one host, as a user starts it: <c>up --scale whoami=3</c> behind HAProxy.</summary>
+/// <summary>deploy/compose.yaml on one host, as a user starts it: <c>up --scale whoami=3</c> behind HAProxy, each
+/// replica's metrics on its own address.</summary>
 [Trait("Category", "Swarm")]
 [Collection(ContainerCollection.Name)]
 public sealed class ComposeTests(ContainerImages images)
@@ -45,6 +46,15 @@ public sealed class ComposeTests(ContainerImages images)
 
             Assert.Equal(3, containers.Count);
             Assert.Equal(containers, names.Order());
+
+            // Metrics are on (WHOAMI_METRICS): each replica serves its own on its address; HAProxy refuses the path.
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/metrics", TestContext.Current.CancellationToken)).StatusCode);
+            foreach (var container in containers)
+            {
+                var address = await Docker.RunAsync("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container);
+                var metrics = await client.GetStringAsync($"http://{address}:8080/metrics", TestContext.Current.CancellationToken);
+                Assert.Matches(@"\nhttp_server_request_duration_seconds_count\{[^}]*http_route=""/whoami""[^}]*\} [1-9]", metrics);
+            }
         }
         finally
         {

@@ -88,6 +88,21 @@ public sealed class KubernetesManifestTests
             < TimeSpan.FromSeconds(deployment.Spec.Template.Spec.TerminationGracePeriodSeconds ?? 30));
     }
 
+    /// <summary>The annotations a kubernetes-pods scrape job reads point at a port and path that serve metrics.</summary>
+    [Fact]
+    public void Prometheus_annotations_point_at_the_metrics_the_container_serves()
+    {
+        var deployment = Load<V1Deployment>("deployment.yaml");
+        var container = WhoAmIContainer(deployment);
+        var annotations = deployment.Spec.Template.Metadata.Annotations;
+
+        Assert.Equal("true", annotations["prometheus.io/scrape"]);
+        Assert.Equal("/metrics", annotations["prometheus.io/path"]);
+        Assert.Equal(container.Ports.Single().ContainerPort.ToString(), annotations["prometheus.io/port"]);
+        var environment = container.Env.ToDictionary(e => e.Name, e => e.Value);
+        Assert.True(WhoAmISettings.Parse([], name => environment.GetValueOrDefault(name)).Metrics);
+    }
+
     [Fact]
     public void The_pod_runs_as_the_images_non_root_user_read_only_without_capabilities_under_runtime_default_seccomp()
     {

@@ -87,6 +87,68 @@ public sealed class SettingsTests
         Assert.Equal("WHOAMI_PORT_NUMBER: 'eighty' is not a port number from 1 to 65535", error.Message);
     }
 
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318",
+        "OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' is not an http:// or https:// URL without a query, e.g. http://collector:4318")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://collector/v1/traces",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://collector/v1/traces' is not an http:// or https:// URL without a query, e.g. http://collector:4318")]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc", "OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' is not spoken here; only http/protobuf is")]
+    [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "api-key", "OTEL_EXPORTER_OTLP_HEADERS: is not key=value,… (URL-encoded values)")]
+    [InlineData("WHOAMI_METRICS", "on", "WHOAMI_METRICS: 'on' is not true or false")]
+    public void Bad_telemetry_variables_are_refused_with_a_one_line_reason(string variable, string value, string reason)
+    {
+        var environment = new Dictionary<string, string> { [variable] = value };
+        if (!variable.EndsWith("ENDPOINT") && variable.StartsWith("OTEL_"))
+        {
+            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318";
+        }
+
+        Assert.Equal(reason, Assert.Throws<SettingsException>(() => Parse([], environment)).Message);
+    }
+
+    [Fact]
+    public void Headers_are_refused_without_repeating_their_value()
+    {
+        var error = Assert.Throws<SettingsException>(() => Parse([], new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "authorization=Bearer s3cret\r\nx",
+        }));
+
+        Assert.DoesNotContain("s3cret", error.Message);
+    }
+
+    [Fact]
+    public void Tracing_is_off_without_an_endpoint_and_sends_to_the_base_endpoints_v1_traces_or_the_signals_own_url()
+    {
+        Assert.Null(Parse([], new() { ["OTEL_SERVICE_NAME"] = "web" }).Otlp);
+
+        var fromBase = Parse([], new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318/" }).Otlp!;
+        Assert.Equal("http://collector:4318/v1/traces", fromBase.TracesEndpoint.ToString());
+        Assert.Equal("whoami", fromBase.ServiceName);
+        Assert.Empty(fromBase.Headers);
+
+        var own = Parse([], new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318",
+            ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = "https://traces.example.com/otlp/spans",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-api-key=a%2Cb, x-team = blue",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_SERVICE_NAME"] = "edge-whoami",
+        }).Otlp!;
+        Assert.Equal("https://traces.example.com/otlp/spans", own.TracesEndpoint.ToString());
+        Assert.Equal([KeyValuePair.Create("x-api-key", "a,b"), KeyValuePair.Create("x-team", "blue")], own.Headers);
+        Assert.Equal("edge-whoami", own.ServiceName);
+    }
+
+    [Fact]
+    public void Metrics_is_off_by_default_and_on_by_flag_or_variable()
+    {
+        Assert.False(Parse([]).Metrics);
+        Assert.True(Parse(["--metrics"]).Metrics);
+        Assert.True(Parse([], new() { ["WHOAMI_METRICS"] = "true" }).Metrics);
+    }
+
     [Fact]
     public void Help_lists_every_flag_and_environment_variable_with_its_default()
     {

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using OpenTelemetry.Proto.Trace.V1;
+
+namespace WhoAmI.Tests.Published;
+
+/// <summary>
+/// Tracing against the published binary and a real OTLP/HTTP endpoint (<see cref="OtlpReceiver"/>, decoding with
+/// OpenTelemetry's own .proto files): set by the standard variables, a span per request, continuing the caller's
+/// <c>traceparent</c>, the same trace id as the access log, the drain's requests sent before the exit.
+/// </summary>
+[Collection(PublishedCollection.Name)]
+public sealed class TracingTests(PublishedWhoAmI published)
+{
+    static Dictionary<string, string> Otlp(OtlpReceiver receiver) => new()
+    {
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.BaseAddress.ToString(),
+        ["OTEL_SERVICE_NAME"] = "whoami-under-test",
+        ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-collector-key=abc%20123",
+    };
+
+    static string NewTraceId() => Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+
+    static Task<HttpResponseMessage> GetAsync(WhoAmIProcess app, string path, string traceId, string parentId, string flags)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("traceparent", $"00-{traceId}-{parentId}-{flags}");
+        return app.Client.SendAsync(request, Cancel);
+    }
+
+    [Fact]
+    public async Task A_request_with_a_traceparent_becomes_a_server_span_of_that_trace_sent_over_otlp_with_the_service_name()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var app = await published.StartAsync(environment: Otlp(receiver));
+        var traceId = NewTraceId();
+        const string parentId = "00f067aa0ba902b7";
+
+        using var response = await GetAsync(app, "/whoami", traceId, parentId, "01");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var span = await receiver.WaitForSpanAsync(traceId);
+        Assert.Equal(parentId, span.ParentSpanId);
+        Assert.Equal(Span.Types.SpanKind.Server, span.Span.Kind);
+        Assert.Equal("GET /whoami", span.Span.Name);
+        Assert.Equal("200", span.Attribute("http.response.status_code"));
+        Assert.Equal("/whoami", span.Attribute("http.route"));
+        Assert.Equal("GET", span.Attribute("http.request.method"));
+        Assert.True(span.Span.EndTimeUnixNano > span.Span.StartTimeUnixNano);
+        Assert.Equal(0x301u, span.Span.Flags); // sampled, and the parent is remote
+        Assert.Equal("whoami-under-test", span.Resource["service.name"]);
+        Assert.Equal(BuildFacts.Version, span.Resource["service.version"]);
+        Assert.Equal(Dns.GetHostName(), span.Resource["host.name"]);
+        Assert.Equal("Microsoft.AspNetCore", span.Scope);
+        Assert.Equal("abc 123", span.Headers["x-collector-key"]);
+    }
+
+    [Fact]
+    public async Task A_request_without_a_traceparent_starts_a_trace_whose_id_the_json_access_log_shows()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var app = await published.StartAsync(["--verbose", "--log-format", "json"], Otlp(receiver));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/no-such-page?traced=1", Cancel)).StatusCode);
+
+        var line = await app.WaitForOutputAsync("?traced=1");
+        var logged = JsonDocument.Parse(line.Split('\n').Single(l => l.Contains("?traced=1"))).RootElement.GetProperty("trace_id").GetString()!;
+        var span = await receiver.WaitForSpanAsync(logged);
+        Assert.Equal("", span.ParentSpanId);
+        Assert.Equal("404", span.Attribute("http.response.status_code"));
+    }
+
+    [Fact]
+    public async Task A_caller_that_did_not_sample_its_trace_gets_no_span_sent()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var app = await published.StartAsync(environment: Otlp(receiver));
+        var unsampled = NewTraceId();
+        var sampled = NewTraceId();
+
+        (await GetAsync(app, "/whoami", unsampled, "1111111111111111", "00")).Dispose();
+        (await GetAsync(app, "/whoami", sampled, "2222222222222222", "01")).Dispose();
+
+        await receiver.WaitForSpanAsync(sampled);
+        Assert.DoesNotContain(receiver.Spans, s => s.TraceId == unsampled);
+    }
+
+    [Fact]
+    public async Task Spans_of_requests_served_during_the_drain_are_sent_before_the_process_exits()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var app = await published.StartAsync(["--drain-delay", "1s"], Otlp(receiver));
+        var traceId = NewTraceId();
+
+        app.Signal();
+        (await GetAsync(app, "/whoami", traceId, "3333333333333333", "01")).Dispose();
+        Assert.Equal(0, await app.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+
+        Assert.True(receiver.Spans.Any(s => s.TraceId == traceId), $"no span of the drain's request arrived; the server wrote:\n{app.Output}");
+    }
+
+    [Fact]
+    public async Task An_unreachable_collector_costs_a_warning_per_batch_and_no_request()
+    {
+        var closedPort = WhoAmIProcess.FreePort();
+        await using var app = await published.StartAsync(environment: new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = $"http://127.0.0.1:{closedPort}/v1/traces",
+        });
+
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/whoami", Cancel)).StatusCode);
+
+        // The requests that waited for the server to answer count too: "N spans dropped".
+        var output = await app.WaitForOutputAsync("spans dropped");
+        Assert.Matches($@"warn: WhoAmI\.Telemetry\.OtlpTraces\[0\] \d+ spans dropped: http://127\.0\.0\.1:{closedPort}/v1/traces: Connection refused", output);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/whoami", Cancel)).StatusCode);
+    }
+}
