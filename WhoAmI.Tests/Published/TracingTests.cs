@@ -99,6 +99,27 @@ public sealed class TracingTests(PublishedWhoAmI published)
     }
 
     [Fact]
+    public async Task A_burst_of_more_requests_than_the_queue_holds_arrives_whole_as_batches_go_out_when_full()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var app = await published.StartAsync(environment: Otlp(receiver));
+        var traceId = NewTraceId();
+        const int burst = 3000; // the queue holds 2,048: without early batches, a second's worth would be dropped
+
+        await Parallel.ForAsync(0, burst, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Cancel }, async (i, _) =>
+            (await GetAsync(app, "/bench", traceId, $"{i + 1:x16}", "01")).Dispose());
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (receiver.Spans.Count(s => s.TraceId == traceId) < burst && clock.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(100, Cancel);
+        }
+
+        Assert.Equal(burst, receiver.Spans.Count(s => s.TraceId == traceId));
+        Assert.DoesNotContain("spans dropped", app.Output);
+    }
+
+    [Fact]
     public async Task An_unreachable_collector_costs_a_warning_per_batch_and_no_request()
     {
         var closedPort = WhoAmIProcess.FreePort();

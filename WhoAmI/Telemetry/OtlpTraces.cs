@@ -12,7 +12,8 @@ namespace WhoAmI.Telemetry;
 /// <summary>
 /// Tracing, on when an OTLP endpoint is set (<see cref="OtlpSettings"/>): ASP.NET Core's own request activity (it
 /// continues an incoming W3C <c>traceparent</c>, and names and tags the span by the HTTP semantic conventions) is
-/// recorded by an <see cref="ActivityListener"/> and sent in batches, once a second, as OTLP/HTTP protobuf.
+/// recorded by an <see cref="ActivityListener"/> and sent as OTLP/HTTP protobuf in batches of up to 512, once a second
+/// or as soon as a batch is full; beyond 2,048 waiting, spans are dropped and counted in a warning.
 /// Sampling is OpenTelemetry's default, parent-based always-on: a request whose <c>traceparent</c> says "not sampled"
 /// keeps its trace id (the access log shows it) but sends no span. A batch that fails is dropped, with a warning.
 /// Not OpenTelemetry's SDK and OTLP exporter: with HttpClient they cost more than this service's 1.5 MB budget
@@ -29,6 +30,7 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
     readonly ActivityListener listener;
     readonly ConcurrentQueue<Activity> queue = new();
     readonly CancellationTokenSource stopping = new();
+    readonly SemaphoreSlim full = new(0);
     int queued, dropped;
     Task? loop;
 
@@ -62,7 +64,8 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
             return;
         }
 
-        if (Interlocked.Increment(ref queued) > MaxQueued)
+        var waiting = Interlocked.Increment(ref queued);
+        if (waiting > MaxQueued)
         {
             Interlocked.Decrement(ref queued);
             Interlocked.Increment(ref dropped);
@@ -70,6 +73,10 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
         }
 
         queue.Enqueue(activity);
+        if (waiting % MaxBatch == 0)
+        {
+            full.Release(); // a whole batch waits: send it now, not at the next tick
+        }
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -80,12 +87,13 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
     {
         loop = Task.Run(async () =>
         {
-            using var timer = new PeriodicTimer(Interval);
             try
             {
-                // Stopping ends the wait, never an export under way: StoppedAsync waits for it, then sends the rest.
-                while (await timer.WaitForNextTickAsync(stopping.Token))
+                // Every second, or as soon as a batch is full. Stopping ends the wait, never an export under way:
+                // StoppedAsync waits for it, then sends the rest.
+                while (true)
                 {
+                    await full.WaitAsync(Interval, stopping.Token);
                     await ExportQueuedAsync();
                 }
             }
@@ -293,5 +301,6 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
     {
         listener.Dispose();
         stopping.Dispose();
+        full.Dispose();
     }
 }

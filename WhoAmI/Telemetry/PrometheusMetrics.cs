@@ -143,10 +143,10 @@ internal sealed class MetricFamily
             }
         }
 
-        var labels = new KeyValuePair<string, object?>[tags.Length];
-        tags.CopyTo(labels);
+        var asGiven = tags.ToArray();
+        var labels = tags.ToArray();
         Array.Sort(labels, (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        var added = new Series(labels, boundaries is null ? null : new long[boundaries.Length + 1]);
+        var added = new Series(asGiven, labels, boundaries is null ? null : new long[boundaries.Length + 1]);
         series.Add(added);
         return added;
     }
@@ -255,7 +255,9 @@ internal sealed class MetricFamily
         return char.IsAsciiDigit(chars[0]) ? "_" + new string(chars) : new string(chars);
     }
 
-    sealed class Series(KeyValuePair<string, object?>[] labels, long[]? buckets)
+    /// <param name="asGiven">The tags in the order the instrument first gave them, which it keeps: the quick match.</param>
+    /// <param name="labels">The same, sorted by key: the order they are written in.</param>
+    sealed class Series(KeyValuePair<string, object?>[] asGiven, KeyValuePair<string, object?>[] labels, long[]? buckets)
     {
         public KeyValuePair<string, object?>[] Labels { get; } = labels;
 
@@ -270,6 +272,17 @@ internal sealed class MetricFamily
             if (tags.Length != Labels.Length)
             {
                 return false;
+            }
+
+            var inOrder = true;
+            for (var i = 0; i < tags.Length && inOrder; i++)
+            {
+                inOrder = string.Equals(asGiven[i].Key, tags[i].Key, StringComparison.Ordinal) && Equals(asGiven[i].Value, tags[i].Value);
+            }
+
+            if (inOrder)
+            {
+                return true;
             }
 
             foreach (var (key, value) in tags)
