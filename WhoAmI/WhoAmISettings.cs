@@ -124,7 +124,7 @@ internal sealed record WhoAmISettings
             (s, v) => s with { DrainDelay = ParseDrainDelay(v) }),
         new("--ready-switch", "WHOAMI_READY_SWITCH", "false", "Allow POST /ready/disable and /ready/enable to take this replica out of rotation",
             (s, v) => s with { ReadySwitch = ParseBool(v) }, IsSwitch: true),
-        new("--fault-rate", "WHOAMI_FAULT_RATE", "0", "Share of requests, 0 to 1, that get the fault below (not /health, /ready, /faults, gRPC)",
+        new("--fault-rate", "WHOAMI_FAULT_RATE", "0", "Share of requests, 0 to 1, that get the fault below (not /health, /ready, /faults, /metrics, gRPC)",
             (s, v) => s with { Faults = s.Faults with { Rate = Server.Faults.ParseRate(v) } }),
         new("--fault-status", "WHOAMI_FAULT_STATUS", "none", "Status, 400 to 599, those requests answer with instead of being served",
             (s, v) => s with { Faults = s.Faults with { Status = Server.Faults.ParseStatus(v) } }),

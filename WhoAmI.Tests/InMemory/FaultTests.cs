@@ -9,7 +9,7 @@ public sealed class FaultTests
     [Fact]
     public async Task Every_request_answers_the_fault_status_at_rate_1_but_the_probes_do_not()
     {
-        await using var app = new WhoAmIFactory(settings: Settings("--fault-rate", "1", "--fault-status", "503"));
+        await using var app = new WhoAmIFactory(settings: Settings("--fault-rate", "1", "--fault-status", "503", "--metrics"));
         var client = app.CreateClient();
 
         var response = await client.GetAsync("/whoami", Cancel);
@@ -20,6 +20,8 @@ public sealed class FaultTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/api", Cancel)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health", Cancel)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready", Cancel)).StatusCode);
+        // The scrape is spared, and counts the injected answers.
+        Assert.Contains("http_response_status_code=\"503\"", await client.GetStringAsync("/metrics", Cancel));
     }
 
     [Fact]

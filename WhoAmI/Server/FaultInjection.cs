@@ -50,8 +50,9 @@ internal sealed class FaultState(WhoAmISettings settings)
 
 internal static class FaultInjection
 {
-    /// <summary>Paths a fault never touches: the probes and the switches, which whoever runs the replica relies on.</summary>
-    static readonly string[] ControlPaths = ["/health", "/ready", "/ready/disable", "/ready/enable", "/faults"];
+    /// <summary>Paths a fault never touches: the probes, the switches and the metrics, which whoever runs the replica
+    /// relies on (a failed scrape would read as the replica down, not as its requests failing).</summary>
+    static readonly string[] ControlPaths = ["/health", "/ready", "/ready/disable", "/ready/enable", "/faults", "/metrics"];
 
     /// <summary>Added only when faults are set at start or may be set at run time (<c>--fault-switch</c>): otherwise
     /// no request pays for it.</summary>

@@ -79,12 +79,18 @@ internal sealed class PrometheusMetrics : IDisposable
     public void Dispose() => listener.Dispose();
 }
 
-/// <summary>One instrument's series, one per distinct set of tags, and how Prometheus names and types them.</summary>
+/// <summary>
+/// One instrument's series, one per distinct set of tags, and how Prometheus names and types them. Recording takes
+/// no lock (every request records three measurements, from every core): the series are an array replaced whole when
+/// one is added, and their figures change by Interlocked operations. A scrape may see a request in a bucket and not
+/// yet in the sum; a histogram's count is the sum of its buckets, so the two always agree.
+/// </summary>
 internal sealed class MetricFamily
 {
     readonly Kind kind;
     readonly double[]? boundaries;
-    readonly List<Series> series = [];
+    readonly Lock adding = new();
+    Series[] series = [];
 
     public MetricFamily(Instrument instrument, double[]? boundaries)
     {
@@ -110,30 +116,54 @@ internal sealed class MetricFamily
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        lock (series)
+        var s = Find(tags);
+        switch (kind)
         {
-            var s = Find(tags);
-            switch (kind)
-            {
-                case Kind.Histogram:
-                    var bucket = Array.BinarySearch(boundaries!, value);
-                    // An exact boundary belongs to its own bucket (le is "less than or equal").
-                    s.Buckets![bucket >= 0 ? bucket : ~bucket]++;
-                    s.Count++;
-                    s.Value += value;
-                    break;
-                case Kind.Total or Kind.Sum:
-                    s.Value += value;
-                    break;
-                default:
-                    s.Value = value;
-                    break;
-            }
+            case Kind.Histogram:
+                var bucket = Array.BinarySearch(boundaries!, value);
+                // An exact boundary belongs to its own bucket (le is "less than or equal").
+                Interlocked.Increment(ref s.Buckets![bucket >= 0 ? bucket : ~bucket]);
+                Add(ref s.Value, value);
+                break;
+            case Kind.Total or Kind.Sum:
+                Add(ref s.Value, value);
+                break;
+            default:
+                Volatile.Write(ref s.Value, value);
+                break;
         }
+    }
+
+    static void Add(ref double total, double value)
+    {
+        double seen, next;
+        do
+        {
+            seen = Volatile.Read(ref total);
+            next = seen + value;
+        }
+        // Compared by bits: a NaN (never given by these instruments) must not loop forever.
+        while (BitConverter.DoubleToInt64Bits(Interlocked.CompareExchange(ref total, next, seen)) != BitConverter.DoubleToInt64Bits(seen));
     }
 
     /// <summary>The series with these tags, in any order; a new one the first time.</summary>
     Series Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (var s in Volatile.Read(ref series))
+        {
+            if (s.Matches(tags))
+            {
+                return s;
+            }
+        }
+
+        lock (adding)
+        {
+            return FindOrAdd(tags);
+        }
+    }
+
+    Series FindOrAdd(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         foreach (var s in series)
         {
@@ -147,41 +177,39 @@ internal sealed class MetricFamily
         var labels = tags.ToArray();
         Array.Sort(labels, (a, b) => string.CompareOrdinal(a.Key, b.Key));
         var added = new Series(asGiven, labels, boundaries is null ? null : new long[boundaries.Length + 1]);
-        series.Add(added);
+        Volatile.Write(ref series, [.. series, added]);
         return added;
     }
 
     public void Write(StringBuilder text)
     {
-        lock (series)
+        var series = Volatile.Read(ref this.series);
+        if (series.Length == 0)
         {
-            if (series.Count == 0)
+            return;
+        }
+
+        var type = kind switch { Kind.Histogram => "histogram", Kind.Total or Kind.ObservedTotal => "counter", _ => "gauge" };
+        text.Append("# HELP ").Append(Name).Append(' ').Append(Help.Replace("\\", @"\\").Replace("\n", @"\n")).Append('\n');
+        text.Append("# TYPE ").Append(Name).Append(' ').Append(type).Append('\n');
+        foreach (var s in series)
+        {
+            if (kind != Kind.Histogram)
             {
-                return;
+                Sample(text, Name, s.Labels, null, Volatile.Read(ref s.Value));
+                continue;
             }
 
-            var type = kind switch { Kind.Histogram => "histogram", Kind.Total or Kind.ObservedTotal => "counter", _ => "gauge" };
-            text.Append("# HELP ").Append(Name).Append(' ').Append(Help.Replace("\\", @"\\").Replace("\n", @"\n")).Append('\n');
-            text.Append("# TYPE ").Append(Name).Append(' ').Append(type).Append('\n');
-            foreach (var s in series)
+            long cumulative = 0;
+            for (var i = 0; i <= boundaries!.Length; i++)
             {
-                if (kind != Kind.Histogram)
-                {
-                    Sample(text, Name, s.Labels, null, s.Value);
-                    continue;
-                }
-
-                long cumulative = 0;
-                for (var i = 0; i <= boundaries!.Length; i++)
-                {
-                    cumulative += s.Buckets![i];
-                    var le = i < boundaries.Length ? Number(boundaries[i]) : "+Inf";
-                    Sample(text, Name + "_bucket", s.Labels, le, cumulative);
-                }
-
-                Sample(text, Name + "_sum", s.Labels, null, s.Value);
-                Sample(text, Name + "_count", s.Labels, null, s.Count);
+                cumulative += Volatile.Read(ref s.Buckets![i]);
+                var le = i < boundaries.Length ? Number(boundaries[i]) : "+Inf";
+                Sample(text, Name + "_bucket", s.Labels, le, cumulative);
             }
+
+            Sample(text, Name + "_sum", s.Labels, null, Volatile.Read(ref s.Value));
+            Sample(text, Name + "_count", s.Labels, null, cumulative);
         }
     }
 
@@ -261,11 +289,11 @@ internal sealed class MetricFamily
     {
         public KeyValuePair<string, object?>[] Labels { get; } = labels;
 
-        public long[]? Buckets { get; } = buckets;
+        /// <summary>A histogram's count per bucket, the last one above every boundary (+Inf).</summary>
+        public readonly long[]? Buckets = buckets;
 
-        public long Count { get; set; }
-
-        public double Value { get; set; }
+        /// <summary>A histogram's sum, a counter's total, a gauge's last value.</summary>
+        public double Value;
 
         public bool Matches(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
