@@ -74,12 +74,8 @@ internal sealed record WhoAmISettings
     /// (<see cref="Telemetry.OtlpTraces"/>).</summary>
     public Telemetry.OtlpSettings? Otlp { get; init; }
 
-    // The OpenTelemetry variables as given; Parse makes Otlp of them.
-    string? OtlpEndpoint { get; init; }
-    string? OtlpTracesEndpoint { get; init; }
-    string? OtlpHeaders { get; init; }
-    string? OtlpProtocol { get; init; }
-    string? OtlpServiceName { get; init; }
+    /// <summary>The OpenTelemetry variables as given; Parse makes <see cref="Otlp"/> of them.</summary>
+    Telemetry.OtlpVariables OtlpVariables { get; init; } = new();
 
     /// <summary>Ask the local <c>/health</c> endpoint and exit 0 (healthy) or 1, for a shell-less HEALTHCHECK.</summary>
     public bool Probe { get; init; }
@@ -135,15 +131,19 @@ internal sealed record WhoAmISettings
         new("--metrics", "WHOAMI_METRICS", "false", "Serve /metrics in the Prometheus text format: requests, connections, GC, memory",
             (s, v) => s with { Metrics = ParseBool(v) }, IsSwitch: true),
         new(null, "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector URL, e.g. http://collector:4318: send a span per request to its /v1/traces",
-            (s, v) => s with { OtlpEndpoint = v }),
+            (s, v) => s with { OtlpVariables = s.OtlpVariables with { Endpoint = v } }),
         new(null, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "The whole OTLP/HTTP URL spans go to (wins over the one above)",
-            (s, v) => s with { OtlpTracesEndpoint = v }),
+            (s, v) => s with { OtlpVariables = s.OtlpVariables with { TracesEndpoint = v } }),
         new(null, "OTEL_EXPORTER_OTLP_HEADERS", "", "Headers sent with spans, key=value,… (URL-encoded values)",
-            (s, v) => s with { OtlpHeaders = v }),
+            (s, v) => s with { OtlpVariables = s.OtlpVariables with { Headers = v } }),
         new(null, "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", "The only OTLP protocol spoken: http/protobuf",
-            (s, v) => s with { OtlpProtocol = v }),
+            (s, v) => s with { OtlpVariables = s.OtlpVariables with { Protocol = v } }),
         new(null, "OTEL_SERVICE_NAME", "whoami", "service.name of the spans",
-            (s, v) => s with { OtlpServiceName = v }),
+            (s, v) => s with { OtlpVariables = s.OtlpVariables with { ServiceName = v } }),
+        new(null, "OTEL_TRACES_SAMPLER", "parentbased_always_on", "Which requests send a span: parentbased_… follows a traceparent; traceidratio samples",
+            (s, v) => s with { OtlpVariables = s.OtlpVariables with { Sampler = v } }),
+        new(null, "OTEL_TRACES_SAMPLER_ARG", "1", "The share of traces a traceidratio sampler keeps, 0 to 1",
+            (s, v) => s with { OtlpVariables = s.OtlpVariables with { SamplerArgument = v } }),
         new("--probe", null, "", "Request /health on the local port, exit 0 if it answers 2xx, else 1",
             (s, v) => s with { Probe = ParseBool(v) }, IsSwitch: true),
         new("--help", null, "", "Print this help and exit",
@@ -193,7 +193,7 @@ internal sealed record WhoAmISettings
     {
         try
         {
-            return Telemetry.OtlpSettings.Resolve(s.OtlpEndpoint, s.OtlpTracesEndpoint, s.OtlpHeaders, s.OtlpProtocol, s.OtlpServiceName);
+            return Telemetry.OtlpSettings.Resolve(s.OtlpVariables);
         }
         catch (Telemetry.OtlpSettingsException e)
         {

@@ -95,6 +95,8 @@ public sealed class SettingsTests
     [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc", "OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' is not spoken here; only http/protobuf is")]
     [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "api-key", "OTEL_EXPORTER_OTLP_HEADERS: is not key=value,… (URL-encoded values)")]
     [InlineData("WHOAMI_METRICS", "on", "WHOAMI_METRICS: 'on' is not true or false")]
+    [InlineData("OTEL_TRACES_SAMPLER", "sometimes", "OTEL_TRACES_SAMPLER: 'sometimes' is not one of parentbased_always_on, " +
+        "parentbased_always_off, parentbased_traceidratio, always_on, always_off, traceidratio")]
     public void Bad_telemetry_variables_are_refused_with_a_one_line_reason(string variable, string value, string reason)
     {
         var environment = new Dictionary<string, string> { [variable] = value };
@@ -104,6 +106,53 @@ public sealed class SettingsTests
         }
 
         Assert.Equal(reason, Assert.Throws<SettingsException>(() => Parse([], environment)).Message);
+    }
+
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("-0.1")]
+    [InlineData("half")]
+    public void A_sampler_ratio_outside_0_to_1_is_refused(string ratio)
+    {
+        var error = Assert.Throws<SettingsException>(() => Parse([], new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318",
+            ["OTEL_TRACES_SAMPLER"] = "traceidratio",
+            ["OTEL_TRACES_SAMPLER_ARG"] = ratio,
+        }));
+
+        Assert.Equal($"OTEL_TRACES_SAMPLER_ARG: '{ratio}' is not a ratio from 0 to 1, such as 0.1", error.Message);
+    }
+
+    [Fact]
+    public void Parent_based_sampling_follows_the_callers_flag_and_samples_its_own_traces_by_the_ratio()
+    {
+        Telemetry.OtlpSettings Sampler(string name, string? ratio = null) => Parse([], new()
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318",
+            ["OTEL_TRACES_SAMPLER"] = name,
+            ["OTEL_TRACES_SAMPLER_ARG"] = ratio ?? "",
+        }).Otlp!;
+        var sampledParent = new System.Diagnostics.ActivityContext(System.Diagnostics.ActivityTraceId.CreateRandom(),
+            System.Diagnostics.ActivitySpanId.CreateRandom(), System.Diagnostics.ActivityTraceFlags.Recorded, isRemote: true);
+        var unsampledParent = new System.Diagnostics.ActivityContext(sampledParent.TraceId, sampledParent.SpanId,
+            System.Diagnostics.ActivityTraceFlags.None, isRemote: true);
+        var ids = Enumerable.Range(0, 10_000).Select(_ => System.Diagnostics.ActivityTraceId.CreateRandom()).ToList();
+
+        var byDefault = Parse([], new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318" }).Otlp!;
+        Assert.True(byDefault.Samples(sampledParent, sampledParent.TraceId));
+        Assert.False(byDefault.Samples(unsampledParent, unsampledParent.TraceId));
+        Assert.True(byDefault.Samples(default, ids[0]));
+
+        var tenth = Sampler("parentbased_traceidratio", "0.1");
+        Assert.True(tenth.Samples(sampledParent, sampledParent.TraceId));
+        Assert.False(tenth.Samples(unsampledParent, unsampledParent.TraceId));
+        // 10,000 random ids at 0.1: 1,000 expected, sd 30; outside 850 to 1,150 has a chance below 1 in 10^6.
+        Assert.InRange(ids.Count(id => tenth.Samples(default, id)), 850, 1150);
+
+        Assert.False(Sampler("always_off").Samples(sampledParent, sampledParent.TraceId));
+        Assert.True(Sampler("always_on").Samples(unsampledParent, unsampledParent.TraceId));
+        Assert.Equal(0, ids.Count(id => Sampler("traceidratio", "0").Samples(default, id)));
     }
 
     [Fact]

@@ -85,6 +85,26 @@ public sealed class TracingTests(PublishedWhoAmI published)
     }
 
     [Fact]
+    public async Task A_ratio_of_0_for_its_own_traces_sends_only_the_spans_a_sampled_caller_asked_for()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        var environment = Otlp(receiver);
+        environment["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio";
+        environment["OTEL_TRACES_SAMPLER_ARG"] = "0";
+        await using var app = await published.StartAsync(["--verbose", "--log-format", "json"], environment);
+        var called = NewTraceId();
+
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/whoami?own=1", Cancel)).StatusCode);
+        (await GetAsync(app, "/whoami", called, "4444444444444444", "01")).Dispose();
+
+        await receiver.WaitForSpanAsync(called);
+        var line = (await app.WaitForOutputAsync("?own=1")).Split('\n').Single(l => l.Contains("?own=1"));
+        var own = JsonDocument.Parse(line).RootElement.GetProperty("trace_id").GetString();
+        Assert.Matches("^[0-9a-f]{32}$", own);
+        Assert.Equal([called], receiver.Spans.Select(s => s.TraceId).Distinct());
+    }
+
+    [Fact]
     public async Task Spans_of_requests_served_during_the_drain_are_sent_before_the_process_exits()
     {
         await using var receiver = await OtlpReceiver.StartAsync();

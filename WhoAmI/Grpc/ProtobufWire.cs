@@ -150,13 +150,35 @@ internal static class ProtobufWire
         output.Write(value);
     }
 
-    /// <summary>Field <paramref name="number"/> as an embedded message written by <paramref name="write"/>, always present.</summary>
+    /// <summary>Field <paramref name="number"/> as an embedded message written by <paramref name="write"/>, always present.
+    /// The message is written first to a buffer of its nesting depth (its length comes before it), reused by the
+    /// thread: a span has a dozen nested attributes, and a batch hundreds of spans.</summary>
     public static void WriteMessage<T>(IBufferWriter<byte> output, int number, T value, Action<IBufferWriter<byte>, T> write)
     {
-        var message = new ArrayBufferWriter<byte>();
-        write(message, value);
-        WriteBytes(output, number, message.WrittenSpan, repeated: true);
+        var buffers = messageBuffers ??= [];
+        if (buffers.Count == messageDepth)
+        {
+            buffers.Add(new ArrayBufferWriter<byte>());
+        }
+
+        var message = buffers[messageDepth++];
+        message.ResetWrittenCount();
+        try
+        {
+            write(message, value);
+            WriteBytes(output, number, message.WrittenSpan, repeated: true);
+        }
+        finally
+        {
+            messageDepth--;
+        }
     }
+
+    [ThreadStatic]
+    static List<ArrayBufferWriter<byte>>? messageBuffers;
+
+    [ThreadStatic]
+    static int messageDepth;
 
     /// <summary>Field <paramref name="number"/> as fixed64 (or a double's bits), left out when 0.</summary>
     public static void WriteFixed64(IBufferWriter<byte> output, int number, ulong value)

@@ -14,8 +14,9 @@ namespace WhoAmI.Telemetry;
 /// continues an incoming W3C <c>traceparent</c>, and names and tags the span by the HTTP semantic conventions) is
 /// recorded by an <see cref="ActivityListener"/> and sent as OTLP/HTTP protobuf in batches of up to 512, once a second
 /// or as soon as a batch is full; beyond 2,048 waiting, spans are dropped and counted in a warning.
-/// Sampling is OpenTelemetry's default, parent-based always-on: a request whose <c>traceparent</c> says "not sampled"
-/// keeps its trace id (the access log shows it) but sends no span. A batch that fails is dropped, with a warning.
+/// Sampling is OpenTelemetry's default, parent-based always-on, or the one <c>OTEL_TRACES_SAMPLER</c> names: a request
+/// whose <c>traceparent</c> says "not sampled" keeps its trace id (the access log shows it) but sends no span. A batch
+/// that fails is dropped, with a warning.
 /// Not OpenTelemetry's SDK and OTLP exporter: with HttpClient they cost more than this service's 1.5 MB budget
 /// (docs/tuning.md, issue 24); the wire format is ProtobufWire's, the HTTP/1.1 POST a socket's, as in HealthProbe.
 /// </summary>
@@ -48,10 +49,10 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
         listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
-            Sample = static (ref ActivityCreationOptions<ActivityContext> options) =>
-                options.Parent.TraceId == default || options.Parent.TraceFlags.HasFlag(ActivityTraceFlags.Recorded)
-                    ? ActivitySamplingResult.AllDataAndRecorded
-                    : ActivitySamplingResult.PropagationData,
+            // Not sampled: the activity still carries the trace id (the access log shows it), and no span is sent.
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) => settings.Samples(options.Parent, options.TraceId)
+                ? ActivitySamplingResult.AllDataAndRecorded
+                : ActivitySamplingResult.PropagationData,
             ActivityStopped = Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
