@@ -28,7 +28,7 @@ try
 {
     foreach (var registry in new[] { baseRegistry, targetRegistry }.Distinct())
     {
-        var answer = await SendAsync($"{Scheme(registry)}://{registry}/v2/", null);
+        using var answer = await SendAsync($"{Scheme(registry)}://{registry}/v2/", null);
         if (registry == baseRegistry && registry != targetRegistry && answer.StatusCode == HttpStatusCode.Unauthorized && Credentials(registry, push: false) is null)
         {
             return Fail($"registry '{registry}' (the base image's) wants credentials and none are set for it: set DOTNET_CONTAINER_PULL_REGISTRY_UNAME/PWORD, "
@@ -94,6 +94,7 @@ async Task<string?> GetAsync(string registry, string repository, string path)
     var answer = await SendAsync(uri, null);
     if (answer.StatusCode == HttpStatusCode.Unauthorized && answer.Headers.WwwAuthenticate.FirstOrDefault() is { } challenge)
     {
+        answer.Dispose(); // the challenge is read; the retry below is the answer
         var credentials = Credentials(registry, push: true);
         var basic = credentials is null ? null : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
         var authorization = challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)
@@ -103,7 +104,10 @@ async Task<string?> GetAsync(string registry, string repository, string path)
     }
 
     // A registry that refuses the lookup (401, 403) refuses the push too, and the SDK says so in one line.
-    return answer.StatusCode == HttpStatusCode.NotFound || !answer.IsSuccessStatusCode ? null : await answer.Content.ReadAsStringAsync();
+    using (answer)
+    {
+        return answer.StatusCode == HttpStatusCode.NotFound || !answer.IsSuccessStatusCode ? null : await answer.Content.ReadAsStringAsync();
+    }
 }
 
 async Task<HttpResponseMessage> SendAsync(string uri, AuthenticationHeaderValue? authorization)
