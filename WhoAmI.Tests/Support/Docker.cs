@@ -47,21 +47,24 @@ public static class Docker
 
     /// <summary>Starts <paramref name="image"/> detached with a host name and its <paramref name="port"/> published
     /// on loopback, with docker <paramref name="options"/> and the service's own <paramref name="args"/>; reached
-    /// over HTTPS to localhost when a TLS <paramref name="tlsHandler"/> is given.</summary>
+    /// over HTTPS to localhost when a TLS <paramref name="tlsHandler"/> is given. <paramref name="engine"/> is the
+    /// command (podman takes the same arguments), run with <paramref name="environment"/>.</summary>
     public static async Task<RunningContainer> StartAsync(string image, string hostName = "web-1.example.internal",
-        string[]? options = null, string[]? args = null, int port = 8080, HttpMessageHandler? tlsHandler = null)
+        string[]? options = null, string[]? args = null, int port = 8080, HttpMessageHandler? tlsHandler = null,
+        string engine = "docker", IDictionary<string, string?>? environment = null)
     {
         var name = $"whoami-test-{Guid.NewGuid():N}"[..24];
-        await RunAsync(["run", "-d", "--name", name, "--hostname", hostName, "-p", $"127.0.0.1::{port}", .. options ?? [], image, .. args ?? []]);
-        var container = new RunningContainer(name, tlsHandler);
+        await RunAsync(["run", "-d", "--name", name, "--hostname", hostName, "-p", $"127.0.0.1::{port}", .. options ?? [], image, .. args ?? []],
+            environment, engine);
+        var container = new RunningContainer(name, tlsHandler, engine, environment);
         try
         {
-            var published = await RunAsync("port", name, $"{port}/tcp");
+            var published = await RunAsync(["port", name, $"{port}/tcp"], environment, engine);
             var hostPort = published.Split('\n')[0].Trim();
             container.Client.BaseAddress = new Uri(tlsHandler is null ? $"http://{hostPort}" : $"https://localhost:{hostPort.Split(':')[^1]}");
             if (!await Answering.WaitForWhoamiAsync(container.Client.BaseAddress, TimeSpan.FromSeconds(30), handler: tlsHandler))
             {
-                throw new TimeoutException($"{name} did not answer on {container.Client.BaseAddress}:\n{await RunAsync("logs", name)}");
+                throw new TimeoutException($"{name} did not answer on {container.Client.BaseAddress}:\n{await RunAsync(["logs", name], environment, engine)}");
             }
 
             return container;

@@ -26,40 +26,6 @@ public static class Podman
 
     /// <summary>Starts <paramref name="image"/> detached with a host name, its port published on loopback and
     /// <paramref name="options"/>; waits until <c>/whoami</c> answers. Removed when disposed.</summary>
-    public static async Task<PodmanContainer> StartAsync(string image, string hostName, params string[] options)
-    {
-        var name = $"whoami-test-{Guid.NewGuid():N}"[..24];
-        await RunAsync(["run", "-d", "--name", name, "--hostname", hostName, "-p", $"127.0.0.1::{BuildFacts.HttpPort}", .. options, image]);
-        var container = new PodmanContainer(name);
-        try
-        {
-            var published = (await RunAsync("port", name, $"{BuildFacts.HttpPort}/tcp")).Split('\n')[0].Trim();
-            container.Client.BaseAddress = new Uri($"http://{published}");
-            if (!await Answering.WaitForWhoamiAsync(container.Client.BaseAddress, TimeSpan.FromSeconds(30)))
-            {
-                throw new TimeoutException($"{name} did not answer on {container.Client.BaseAddress}:\n{await RunAsync("logs", name)}");
-            }
-
-            return container;
-        }
-        catch
-        {
-            await container.DisposeAsync();
-            throw;
-        }
-    }
-}
-
-/// <summary>A Podman container started by a test, with a client for its published port; removed when disposed.</summary>
-public sealed class PodmanContainer(string name) : IAsyncDisposable
-{
-    public string Name { get; } = name;
-
-    public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
-
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        await Run.ProcessAsync("podman", ["rm", "-f", Name], TimeSpan.FromMinutes(1), Podman.Environment);
-    }
+    public static Task<RunningContainer> StartAsync(string image, string hostName, params string[] options) =>
+        Docker.StartAsync(image, hostName, options, port: BuildFacts.HttpPort, engine: "podman", environment: Environment);
 }

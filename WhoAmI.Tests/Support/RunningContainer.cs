@@ -1,7 +1,9 @@
 namespace WhoAmI.Tests.Support;
 
-/// <summary>A container started by a test, with a client for its published port; removed when disposed.</summary>
-public sealed class RunningContainer(string name, HttpMessageHandler? handler = null) : IAsyncDisposable
+/// <summary>A container started by a test (by Docker, or by <paramref name="engine"/>), with a client for its published
+/// port; removed when disposed.</summary>
+public sealed class RunningContainer(string name, HttpMessageHandler? handler = null, string engine = "docker",
+    IDictionary<string, string?>? environment = null) : IAsyncDisposable
 {
     public string Name { get; } = name;
 
@@ -10,6 +12,6 @@ public sealed class RunningContainer(string name, HttpMessageHandler? handler = 
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        await Run.ProcessAsync("docker", ["rm", "-f", Name], TimeSpan.FromMinutes(1));
+        await Run.ProcessAsync(engine, ["rm", "-f", Name], TimeSpan.FromMinutes(1), environment);
     }
 }
