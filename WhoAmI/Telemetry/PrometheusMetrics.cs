@@ -146,26 +146,31 @@ internal sealed class MetricFamily
         while (BitConverter.DoubleToInt64Bits(Interlocked.CompareExchange(ref total, next, seen)) != BitConverter.DoubleToInt64Bits(seen));
     }
 
-    /// <summary>The series with these tags, in any order; a new one the first time.</summary>
+    /// <summary>The series with these tags, in any order; a new one the first time (looked for again under the
+    /// lock, in case another thread added it meanwhile).</summary>
     Series Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        foreach (var s in Volatile.Read(ref series))
+        if (Matching(Volatile.Read(ref series), tags) is { } found)
         {
-            if (s.Matches(tags))
-            {
-                return s;
-            }
+            return found;
         }
 
         lock (adding)
         {
-            return FindOrAdd(tags);
+            if (Matching(series, tags) is { } added)
+            {
+                return added;
+            }
+
+            added = new Series(tags.ToArray(), LabelText(tags), boundaries is null ? null : new long[boundaries.Length + 1]);
+            Volatile.Write(ref series, [.. series, added]);
+            return added;
         }
     }
 
-    Series FindOrAdd(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    static Series? Matching(Series[] all, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        foreach (var s in series)
+        foreach (var s in all)
         {
             if (s.Matches(tags))
             {
@@ -173,12 +178,25 @@ internal sealed class MetricFamily
             }
         }
 
-        var asGiven = tags.ToArray();
-        var labels = tags.ToArray();
-        Array.Sort(labels, (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        var added = new Series(asGiven, labels, boundaries is null ? null : new long[boundaries.Length + 1]);
-        Volatile.Write(ref series, [.. series, added]);
-        return added;
+        return null;
+    }
+
+    /// <summary><c>key="value"</c> pairs, sorted by key, names sanitized and values escaped: written once per series,
+    /// then on each of its lines.</summary>
+    static string LabelText(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var sorted = tags.ToArray();
+        Array.Sort(sorted, (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return string.Join(',', sorted.Select(tag =>
+        {
+            var formatted = tag.Value switch
+            {
+                bool b => b ? "true" : "false",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => tag.Value?.ToString() ?? "",
+            };
+            return $"{LabelName(tag.Key)}=\"{formatted.Replace("\\", @"\\").Replace("\"", "\\\"").Replace("\n", @"\n")}\"";
+        }));
     }
 
     public void Write(StringBuilder text)
@@ -213,30 +231,17 @@ internal sealed class MetricFamily
         }
     }
 
-    static void Sample(StringBuilder text, string name, KeyValuePair<string, object?>[] labels, string? le, double value)
+    /// <summary>One line: the name, the series' labels and a bucket's <c>le</c> (braces only when there is one), the value.</summary>
+    static void Sample(StringBuilder text, string name, string labels, string? le, double value)
     {
         text.Append(name);
-        var separator = '{';
-        foreach (var (key, tagValue) in labels)
+        var inBraces = le is null ? labels : labels.Length == 0 ? $"le=\"{le}\"" : $"{labels},le=\"{le}\"";
+        if (inBraces.Length > 0)
         {
-            text.Append(separator).Append(LabelName(key)).Append("=\"");
-            var formatted = tagValue switch
-            {
-                bool b => b ? "true" : "false",
-                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                _ => tagValue?.ToString() ?? "",
-            };
-            text.Append(formatted.Replace("\\", @"\\").Replace("\"", "\\\"").Replace("\n", @"\n")).Append('"');
-            separator = ',';
+            text.Append('{').Append(inBraces).Append('}');
         }
 
-        if (le is not null)
-        {
-            text.Append(separator).Append("le=\"").Append(le).Append('"');
-            separator = ',';
-        }
-
-        text.Append(separator == '{' ? "" : "}").Append(' ').Append(Number(value)).Append('\n');
+        text.Append(' ').Append(Number(value)).Append('\n');
     }
 
     static string Number(double value) => value switch
@@ -284,10 +289,10 @@ internal sealed class MetricFamily
     }
 
     /// <param name="asGiven">The tags in the order the instrument first gave them, which it keeps: the quick match.</param>
-    /// <param name="labels">The same, sorted by key: the order they are written in.</param>
-    sealed class Series(KeyValuePair<string, object?>[] asGiven, KeyValuePair<string, object?>[] labels, long[]? buckets)
+    /// <param name="labels">The same as the text between a line's braces (<see cref="LabelText"/>).</param>
+    sealed class Series(KeyValuePair<string, object?>[] asGiven, string labels, long[]? buckets)
     {
-        public KeyValuePair<string, object?>[] Labels { get; } = labels;
+        public string Labels { get; } = labels;
 
         /// <summary>A histogram's count per bucket, the last one above every boundary (+Inf).</summary>
         public readonly long[]? Buckets = buckets;
@@ -297,7 +302,7 @@ internal sealed class MetricFamily
 
         public bool Matches(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            if (tags.Length != Labels.Length)
+            if (tags.Length != asGiven.Length)
             {
                 return false;
             }
@@ -316,7 +321,7 @@ internal sealed class MetricFamily
             foreach (var (key, value) in tags)
             {
                 var found = false;
-                foreach (var label in Labels)
+                foreach (var label in asGiven)
                 {
                     if (string.Equals(label.Key, key, StringComparison.Ordinal))
                     {
