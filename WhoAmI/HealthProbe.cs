@@ -29,17 +29,9 @@ internal static class HealthProbe
                 : new NetworkStream(socket);
             var request = Encoding.ASCII.GetBytes($"GET /health HTTP/1.1\r\nHost: localhost:{endPoint.Port}\r\nConnection: close\r\n\r\n");
             await stream.WriteAsync(request, timeout.Token);
-            var buffer = new byte[64];
-            var length = 0;
-            int read;
-            while (length < 12 && (read = await stream.ReadAsync(buffer.AsMemory(length), timeout.Token)) > 0)
-            {
-                length += read;
-            }
-
-            // "HTTP/1.1 200" — the status code's first digit is the 10th byte.
-            var healthy = length >= 12 && buffer.AsSpan(0, 5).SequenceEqual("HTTP/"u8) && buffer[9] == (byte)'2';
-            Console.Out.WriteLine(healthy ? "healthy" : $"unhealthy: {Encoding.ASCII.GetString(buffer, 0, length).Split('\r')[0]}");
+            var (code, firstLine) = await HttpStatusLine.ReadAsync(stream, timeout.Token);
+            var healthy = code is >= 200 and <= 299;
+            Console.Out.WriteLine(healthy ? "healthy" : $"unhealthy: {firstLine}");
             return healthy ? 0 : 1;
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException)

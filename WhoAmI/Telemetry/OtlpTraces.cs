@@ -40,7 +40,7 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
         settings = whoAmISettings.Otlp!;
         this.log = log;
         var version = typeof(OtlpTraces).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
-        resource = Encode(new ArrayBufferWriter<byte>(), w =>
+        resource = Encode(w =>
         {
             Attribute(w, 1, "service.name", settings.ServiceName);
             Attribute(w, 1, "service.version", version);
@@ -156,7 +156,7 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
     }
 
     /// <summary>opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest: one resource, a scope per source.</summary>
-    byte[] ExportRequest(List<Activity> batch) => Encode(new ArrayBufferWriter<byte>(), request =>
+    byte[] ExportRequest(List<Activity> batch) => Encode(request =>
         ProtobufWire.WriteMessage(request, 1, batch, (resourceSpans, spans) =>
         {
             ProtobufWire.WriteBytes(resourceSpans, 1, resource, repeated: true);
@@ -248,8 +248,9 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
             });
         });
 
-    static byte[] Encode(ArrayBufferWriter<byte> output, Action<IBufferWriter<byte>> write)
+    static byte[] Encode(Action<IBufferWriter<byte>> write)
     {
+        var output = new ArrayBufferWriter<byte>();
         write(output);
         return output.WrittenSpan.ToArray();
     }
@@ -276,19 +277,8 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
         await stream.WriteAsync(Encoding.UTF8.GetBytes(head.Append("\r\n").ToString()), cancel);
         await stream.WriteAsync(body, cancel);
 
-        // "HTTP/1.1 200 OK": the status code is bytes 9 to 11.
-        var status = new byte[12];
-        var length = 0;
-        int read;
-        while (length < status.Length && (read = await stream.ReadAsync(status.AsMemory(length), cancel)) > 0)
-        {
-            length += read;
-        }
-
-        return length == status.Length && status.AsSpan(0, 5).SequenceEqual("HTTP/"u8)
-            && int.TryParse(status.AsSpan(9, 3), System.Globalization.NumberStyles.None, null, out var code)
-            ? code
-            : throw new FormatException($"not an HTTP answer: '{Encoding.ASCII.GetString(status, 0, length)}'");
+        var (code, firstLine) = await HttpStatusLine.ReadAsync(stream, cancel);
+        return code ?? throw new FormatException($"not an HTTP answer: '{firstLine}'");
     }
 
     static async Task<Stream> TlsAsync(Stream stream, Uri url, CancellationToken cancel)
