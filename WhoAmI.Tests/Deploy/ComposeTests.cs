@@ -52,7 +52,7 @@ public sealed class ComposeTests(ContainerImages images)
             foreach (var container in containers)
             {
                 var address = await Docker.RunAsync("inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container);
-                var metrics = await client.GetStringAsync($"http://{address}:8080/metrics", TestContext.Current.CancellationToken);
+                var metrics = await client.GetStringAsync($"http://{address}:{BuildFacts.HttpPort}/metrics", TestContext.Current.CancellationToken);
                 Assert.Matches(@"\nhttp_server_request_duration_seconds_count\{[^}]*http_route=""/whoami""[^}]*\} [1-9]", metrics);
             }
         }

@@ -129,13 +129,7 @@ public sealed class TracingTests(PublishedWhoAmI published)
         await Parallel.ForAsync(0, burst, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Cancel }, async (i, _) =>
             (await GetAsync(app, "/bench", traceId, $"{i + 1:x16}", "01")).Dispose());
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (receiver.Spans.Count(s => s.TraceId == traceId) < burst && clock.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            await Task.Delay(100, Cancel);
-        }
-
-        Assert.Equal(burst, receiver.Spans.Count(s => s.TraceId == traceId));
+        Assert.Equal(burst, (await receiver.WaitForSpansAsync(traceId, burst)).Count);
         Assert.DoesNotContain("spans dropped", app.Output);
     }
 

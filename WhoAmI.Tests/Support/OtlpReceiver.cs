@@ -80,22 +80,26 @@ public sealed class OtlpReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>The first span of <paramref name="traceId"/>, once it has arrived.</summary>
-    public async Task<ReceivedSpan> WaitForSpanAsync(string traceId, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Spans.FirstOrDefault(s => s.TraceId == traceId) is { } span)
-            {
-                return span;
-            }
+    static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
+    /// <summary>The first span of <paramref name="traceId"/>, once it has arrived.</summary>
+    public async Task<ReceivedSpan> WaitForSpanAsync(string traceId) =>
+        (await WaitForSpansAsync(traceId, 1)).FirstOrDefault()
+        ?? throw new TimeoutException($"no span of trace {traceId} arrived in {Patience.TotalSeconds:0} s; " +
+            $"{Spans.Count} others did{(Rejected.IsEmpty ? "" : $", rejected: {string.Join("; ", Rejected)}")}");
+
+    /// <summary>The spans of <paramref name="traceId"/> once <paramref name="count"/> have arrived, or those that
+    /// arrived within 15 s.</summary>
+    public async Task<List<ReceivedSpan>> WaitForSpansAsync(string traceId, int count)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        List<ReceivedSpan> arrived;
+        while ((arrived = [.. Spans.Where(s => s.TraceId == traceId)]).Count < count && DateTime.UtcNow < deadline)
+        {
             await Task.Delay(100, Cancel);
         }
 
-        throw new TimeoutException($"no span of trace {traceId} arrived in {(timeout ?? TimeSpan.FromSeconds(15)).TotalSeconds:0} s; " +
-            $"{Spans.Count} others did{(Rejected.IsEmpty ? "" : $", rejected: {string.Join("; ", Rejected)}")}");
+        return arrived;
     }
 
     public async ValueTask DisposeAsync()
