@@ -317,7 +317,7 @@ def gzip_size(image):
 
 def sdk_image():
     """The image `dotnet publish WhoAmI -t:PublishContainer` loads: whoami:TAG, the tag derived from the csproj's Version."""
-    return "whoami:" + run("dotnet", "msbuild", "WhoAmI/WhoAmI.csproj", "-getProperty:WhoAmIImageTag").strip()
+    return "whoami:" + run("dotnet", "msbuild", "WhoAmI/WhoAmI.csproj", "-getProperty:ContainerImageTag").strip()
 
 
 def image_size(image):

@@ -35,10 +35,10 @@ public sealed partial class BuildConsistencyTests
     }
 
     [Fact]
-    public void The_image_tags_are_the_version_its_major_and_minor_and_latest()
+    public void The_image_tag_is_the_versions_major_and_minor_and_a_release_adds_the_version_and_latest()
     {
         Assert.Equal(string.Join('.', BuildFacts.Version.Split('.')[..2]), BuildFacts.ImageTag);
-        Assert.Equal([BuildFacts.Version, BuildFacts.ImageTag, "latest"], BuildFacts.ImageTags);
+        Assert.Equal([BuildFacts.Version, BuildFacts.ImageTag, "latest"], BuildFacts.ReleaseTags);
     }
 
     [Theory]

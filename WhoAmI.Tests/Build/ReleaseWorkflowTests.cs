@@ -13,9 +13,10 @@ public sealed class ReleaseWorkflowTests
     public void Release_publishes_with_the_sdk_command_the_registry_tests_run_and_the_build_derived_tags()
     {
         Assert.StartsWith("dotnet publish WhoAmI -t:PublishContainer ", ReleaseWorkflow.PublishCommand, StringComparison.Ordinal);
-        // No tag of its own: the tags are ContainerImageTags from Version, which the registry tests find pushed.
+        // No tag of its own: the build's release tags (2.0.0, 2.0, latest), which the registry tests find pushed.
         Assert.DoesNotContain("ContainerImageTag", ReleaseWorkflow.PublishCommand, StringComparison.Ordinal);
-        Assert.Equal(["ContainerRegistry", "ContainerRepository", "ContainerRuntimeIdentifiers"], ReleaseWorkflow.PublishProperties.Keys.Order());
+        Assert.Equal(["ContainerRegistry", "ContainerRepository", "ContainerRuntimeIdentifiers", "WhoAmIReleaseTags"], ReleaseWorkflow.PublishProperties.Keys.Order());
+        Assert.Equal("true", ReleaseWorkflow.PublishProperties["WhoAmIReleaseTags"]);
         Assert.Equal("ghcr.io", ReleaseWorkflow.PublishProperties["ContainerRegistry"]);
         Assert.Equal(BuildFacts.Architectures.Select(a => a.RuntimeIdentifier), ReleaseWorkflow.PublishProperties["ContainerRuntimeIdentifiers"].Split(';'));
     }

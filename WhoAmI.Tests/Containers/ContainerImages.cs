@@ -108,7 +108,8 @@ public sealed class ContainerImages : IAsyncLifetime
     async Task<string> BuildSdkImageAsync()
     {
         SkipUnlessNativeToolchain();
-        await TimedAsync("SDK path (dotnet publish -t:PublishContainer)", () => Publish.RunAsync("container", "-t:PublishContainer",
+        // The design's own spelling, /t:; the other tests write -t:, which MSBuild reads the same.
+        await TimedAsync("SDK path (dotnet publish /t:PublishContainer)", () => Publish.RunAsync("container", "/t:PublishContainer",
             $"-p:BaseImageRegistry={Registry}", $"-p:WhoAmISourceUrl={SourceUrl}", $"-p:WhoAmISourceRevision={SourceRevision}",
             $"-p:SOURCE_DATE_EPOCH={SourceDateEpoch}"));
         await Docker.RunAsync("tag", BuildFacts.Image, "whoami-test:sdk");
@@ -191,7 +192,7 @@ public sealed class ContainerImages : IAsyncLifetime
         await TimedAsync($"SDK path, {string.Join(" + ", Architectures.Select(a => a.DockerPlatform))}{(archive is null ? "" : ", to an archive")}",
             () => Publish.RunAsync("multiarch", ["-t:PublishContainer", $"-p:ContainerRuntimeIdentifiers=\"{string.Join(';', Architectures.Select(a => a.RuntimeIdentifier))}\"",
                 $"-p:BaseImageRegistry={Registry}", $"-p:ContainerRepository={MultiArchRepository}", $"-p:WhoAmISourceUrl={SourceUrl}",
-                $"-p:WhoAmISourceRevision={SourceRevision}", $"-p:SOURCE_DATE_EPOCH={SourceDateEpoch}", .. output]));
+                $"-p:WhoAmISourceRevision={SourceRevision}", $"-p:SOURCE_DATE_EPOCH={SourceDateEpoch}", .. BuildFacts.ReleaseTagArguments, .. output]));
         return archive ?? $"{ContainerEngine.LocalRegistry}/{MultiArchRepository}:{BuildFacts.ImageTag}";
     }
 

@@ -136,7 +136,7 @@ public sealed class MultiArchTests(ContainerImages images)
         var archive = await images.MultiArchArchivePath;
         var layout = await UnpackedArchiveAsync();
 
-        foreach (var tag in BuildFacts.ImageTags)
+        foreach (var tag in BuildFacts.ReleaseTags)
         {
             using var index = JsonDocument.Parse(await Docker.RunAsync(["inspect", "--raw", $"oci-archive:{archive}:{tag}"], null, "skopeo"));
             Assert.Equal("application/vnd.oci.image.index.v1+json", index.RootElement.GetProperty("mediaType").GetString());

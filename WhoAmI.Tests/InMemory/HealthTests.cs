@@ -71,6 +71,7 @@ public sealed class HealthTests
         var state = app.Services.GetRequiredService<HealthState>();
 
         lifetime.StopApplication();
+        await app.Running;
 
         Assert.Equal(503, state.StatusCode);
     }

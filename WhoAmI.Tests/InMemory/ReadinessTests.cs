@@ -31,15 +31,15 @@ public sealed class ReadinessTests
         var health = app.Services.GetRequiredService<HealthState>();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
 
-        // StopApplication runs the drain on the calling thread, as the host's signal handler does.
-        var stopping = Task.Run(lifetime.StopApplication, Cancel);
+        // What SIGTERM does: the host's console lifetime fires ApplicationStopping, then the host's stop awaits the drain.
+        lifetime.StopApplication();
         await WaitUntilAsync(() => !readiness.IsReady);
         var healthWhileDraining = health.StatusCode;
-        var stillStopping = !stopping.IsCompleted;
+        var stillStopping = !app.Running.IsCompleted;
 
-        Assert.True(stillStopping, "StopApplication returned before the drain was over");
+        Assert.True(stillStopping, "the host stopped before the drain was over");
         Assert.Equal(200, healthWhileDraining);
-        await stopping;
+        await app.Running;
         Assert.Equal(503, health.StatusCode);
         Assert.False(readiness.IsReady);
     }

@@ -98,7 +98,7 @@ public sealed class RegistryFailureTests(ContainerImages images, TlsRegistries r
         await Publish.RunAsync("container", TlsRegistries.SdkPush(ContainerEngine.Registry, registries.Target.Host, repository), environment);
 
         var digests = await DigestsAsync(repository);
-        Assert.Equal(BuildFacts.ImageTags.Order(), digests.Keys.Order());
+        Assert.Equal(BuildFacts.ReleaseTags.Order(), digests.Keys.Order());
         Assert.Single(digests.Values.Distinct());
     }
 

@@ -29,8 +29,8 @@ public sealed class RegistryPushTests(ContainerImages images, TlsRegistries regi
             ("DOTNET_CONTAINER_REGISTRY_UNAME", target.User), ("DOTNET_CONTAINER_REGISTRY_PWORD", target.Password)));
 
         Assert.DoesNotContain(target.Password, output, StringComparison.Ordinal);
-        Assert.Equal(BuildFacts.ImageTags.Order(), await registries.TagsAsync(target, "whoami-env"));
-        var digests = await Task.WhenAll(BuildFacts.ImageTags.Select(t => registries.DigestAsync(target, $"whoami-env:{t}")));
+        Assert.Equal(BuildFacts.ReleaseTags.Order(), await registries.TagsAsync(target, "whoami-env"));
+        var digests = await Task.WhenAll(BuildFacts.ReleaseTags.Select(t => registries.DigestAsync(target, $"whoami-env:{t}")));
         Assert.Single(digests.Distinct());
         await AssertSameAsLocalSdkImageAsync($"whoami-env:{BuildFacts.Version}", registries.BaseInTarget);
     }
@@ -50,7 +50,7 @@ public sealed class RegistryPushTests(ContainerImages images, TlsRegistries regi
 
         Assert.DoesNotContain(target.Password, output, StringComparison.Ordinal);
         var tags = await registries.TagsAsync(target, "whoami-multiarch");
-        foreach (var tag in BuildFacts.ImageTags)
+        foreach (var tag in BuildFacts.ReleaseTags)
         {
             // The SDK also pushes each platform's image under TAG-RID (docs/containers.md); the index is TAG.
             Assert.Contains(tag, tags);
@@ -96,7 +96,7 @@ public sealed class RegistryPushTests(ContainerImages images, TlsRegistries regi
 
         Assert.DoesNotContain(target.Password, output, StringComparison.Ordinal);
         Assert.DoesNotContain(mirror.Password, output, StringComparison.Ordinal);
-        Assert.Equal(BuildFacts.ImageTags.Order(), await registries.TagsAsync(target, repository));
+        Assert.Equal(BuildFacts.ReleaseTags.Order(), await registries.TagsAsync(target, repository));
         await AssertSameAsLocalSdkImageAsync($"{repository}:{BuildFacts.ImageTag}", mirror.Host);
     }
 
@@ -111,7 +111,7 @@ public sealed class RegistryPushTests(ContainerImages images, TlsRegistries regi
 
         var login = await LoginAsync(target, target.Password, environment);
         Assert.True(login.ExitCode == 0, login.Output);
-        foreach (var tag in BuildFacts.ImageTags)
+        foreach (var tag in BuildFacts.ReleaseTags)
         {
             var remote = $"{target.Host}/whoami-dockerfile:{tag}";
             await Docker.RunAsync("tag", local, remote);
@@ -125,7 +125,7 @@ public sealed class RegistryPushTests(ContainerImages images, TlsRegistries regi
             }
         }
 
-        Assert.Equal(BuildFacts.ImageTags.Order(), await registries.TagsAsync(target, "whoami-dockerfile"));
+        Assert.Equal(BuildFacts.ReleaseTags.Order(), await registries.TagsAsync(target, "whoami-dockerfile"));
         Assert.Equal(await LocalConfigAsync(local), await PushedConfigAsync($"whoami-dockerfile:{BuildFacts.Version}", ContainerEngine.Registry));
     }
 
@@ -172,7 +172,7 @@ public sealed class RegistryPushTests(ContainerImages images, TlsRegistries regi
                 await Podman.RunAsync(["manifest", "add", .. access, list, $"docker://{image}"]);
             }
 
-            foreach (var tag in BuildFacts.ImageTags)
+            foreach (var tag in BuildFacts.ReleaseTags)
             {
                 await Podman.RunAsync(["manifest", "push", "--all", .. access, list, $"docker://{target.Host}/whoami-dockerfile-multiarch:{tag}"]);
                 using var raw = JsonDocument.Parse(await registries.SkopeoAsync(target, "inspect", "--raw", $"docker://{target.Host}/whoami-dockerfile-multiarch:{tag}"));

@@ -70,9 +70,10 @@ public sealed class TlsRegistries : IAsyncLifetime
     }
 
     /// <summary><c>dotnet publish -t:PublishContainer</c> to <paramref name="targetRegistry"/>, the base from
-    /// <paramref name="baseRegistry"/>, with the run's source labels (the revision is what the version-tag check compares).</summary>
+    /// <paramref name="baseRegistry"/>, with the release's tags and the run's source labels (the revision is what the
+    /// version-tag check compares).</summary>
     public static string[] SdkPush(string baseRegistry, string targetRegistry, string repository, string revision = ContainerImages.SourceRevision) =>
-        ["-t:PublishContainer", $"-p:BaseImageRegistry={baseRegistry}", $"-p:ContainerRegistry={targetRegistry}", $"-p:ContainerRepository={repository}",
+        ["-t:PublishContainer", .. BuildFacts.ReleaseTagArguments, $"-p:BaseImageRegistry={baseRegistry}", $"-p:ContainerRegistry={targetRegistry}", $"-p:ContainerRepository={repository}",
             $"-p:WhoAmISourceUrl={ContainerImages.SourceUrl}", $"-p:WhoAmISourceRevision={revision}", $"-p:SOURCE_DATE_EPOCH={ContainerImages.SourceDateEpoch}"];
 
     public void SkipUnlessAvailable() => Assert.SkipWhen(SkipReason is not null, $"registry group left out: {SkipReason}");

@@ -17,15 +17,20 @@ public static class BuildFacts
         public string DockerArchitecture => DockerPlatform.Split('/')[1];
     }
 
-    static readonly Lazy<(Dictionary<string, string> Properties, Architecture[] Architectures)> Facts = new(Read);
+    /// <summary>The arguments that make a publish tag as a release does.</summary>
+    public static readonly string[] ReleaseTagArguments = ["-p:WhoAmIReleaseTags=true"];
+
+    static readonly Lazy<(Dictionary<string, string> Properties, Architecture[] Architectures)> Facts = new(() => Read([]));
+    static readonly Lazy<string> ReleaseFacts = new(() => Read(ReleaseTagArguments).Properties["ContainerImageTags"]);
 
     public static string Version => Facts.Value.Properties["Version"];
 
-    /// <summary>The tag the README runs, one of <see cref="ImageTags"/>: 2.0.</summary>
-    public static string ImageTag => Facts.Value.Properties["WhoAmIImageTag"];
+    /// <summary>The csproj's <c>ContainerImageTag</c>, the one tag a plain <c>dotnet publish -t:PublishContainer</c> gives: 2.0.</summary>
+    public static string ImageTag => Facts.Value.Properties["ContainerImageTag"];
 
-    /// <summary>Every tag <c>dotnet publish -t:PublishContainer</c> gives <c>whoami</c>: 2.0.0, 2.0, latest.</summary>
-    public static IReadOnlyList<string> ImageTags => Facts.Value.Properties["ContainerImageTags"].Split(';');
+    /// <summary>The tags a release pushes (<c>-p:WhoAmIReleaseTags=true</c>, as release.yml passes it): 2.0.0, 2.0, latest.</summary>
+    public static IReadOnlyList<string> ReleaseTags => ReleaseFacts.Value.Split(';');
+
 
     /// <summary>The image the SDK path loads into the engine: whoami:2.0.</summary>
     public static string Image => $"{Facts.Value.Properties["ContainerRepository"]}:{ImageTag}";
@@ -48,10 +53,10 @@ public static class BuildFacts
         return match.Success ? match.Groups[1].Value : throw new InvalidOperationException($"the Dockerfile has no ARG {name}=… line");
     }
 
-    static (Dictionary<string, string>, Architecture[]) Read()
+    static (Dictionary<string, string> Properties, Architecture[] Architectures) Read(string[] arguments)
     {
-        string[] properties = ["Version", "WhoAmIImageTag", "ContainerImageTags", "ContainerRepository", "BaseImageName", "WhoAmIHttpPort"];
-        var (exitCode, output) = Run.ProcessAsync("dotnet", ["msbuild", Path.Combine(RepositoryRoot.Path, "WhoAmI", "WhoAmI.csproj"),
+        string[] properties = ["Version", "ContainerImageTag", "ContainerImageTags", "ContainerRepository", "BaseImageName", "WhoAmIHttpPort"];
+        var (exitCode, output) = Run.ProcessAsync("dotnet", ["msbuild", Path.Combine(RepositoryRoot.Path, "WhoAmI", "WhoAmI.csproj"), .. arguments,
             .. properties.Select(p => $"-getProperty:{p}"), "-getItem:WhoAmIArchitecture"], TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
         if (exitCode != 0)
         {

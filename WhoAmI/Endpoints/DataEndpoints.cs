@@ -15,10 +15,9 @@ internal static class DataEndpoints
     static readonly byte[] Pattern = MakePattern(ChunkSize + Charset.Length);
     static readonly byte[] One = "1"u8.ToArray();
 
-    public static IEndpointRouteBuilder MapData(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapData(this IEndpointRouteBuilder app, long maxDataBytes)
     {
-        var settings = app.ServiceProvider.GetRequiredService<WhoAmISettings>();
-        app.MapMethods("/data", [HttpMethods.Get, HttpMethods.Head], context => Data(context, settings));
+        app.MapMethods("/data", [HttpMethods.Get, HttpMethods.Head], context => Data(context, maxDataBytes));
         app.MapMethods("/bench", [HttpMethods.Get, HttpMethods.Head], Bench);
         return app;
     }
@@ -28,12 +27,12 @@ internal static class DataEndpoints
 
     /// <summary><c>size</c> units (default 1) of <c>unit</c> (bytes, kb, mb or gb; 1024-based), streamed in 64 KiB
     /// chunks; <c>attachment=true</c> makes it a download, with single byte ranges.</summary>
-    static async Task Data(HttpContext context, WhoAmISettings settings)
+    static async Task Data(HttpContext context, long maxDataBytes)
     {
         var query = context.Request.Query;
-        if (!TryParseLength(query["size"], query["unit"], out var length, out var reason) || length > settings.MaxDataBytes)
+        if (!TryParseLength(query["size"], query["unit"], out var length, out var reason) || length > maxDataBytes)
         {
-            await PlainText.BadRequestAsync(context, reason ?? $"data: {length} bytes is over the limit of {settings.MaxDataBytes}");
+            await PlainText.BadRequestAsync(context, reason ?? $"data: {length} bytes is over the limit of {maxDataBytes}");
             return;
         }
 

@@ -1,20 +1,17 @@
+using WhoAmI.Lifecycle;
 using WhoAmI.Server;
+using WhoAmI.Settings;
 
 namespace WhoAmI.Endpoints;
 
 /// <summary>
 /// <c>--fault-switch</c>: <c>GET /faults</c> says what is in force (<c>rate=0.2 status=503 delay=0ms</c>),
-/// <c>POST /faults?rate=…&amp;status=…&amp;delay=…</c> replaces it (an absent parameter: 0, none, 0s). Not mapped otherwise.
+/// <c>POST /faults?rate=…&amp;status=…&amp;delay=…</c> replaces it (an absent parameter: 0, none, 0s). Not mapped without it.
 /// </summary>
 internal static class FaultEndpoints
 {
     public static IEndpointRouteBuilder MapFaults(this IEndpointRouteBuilder app)
     {
-        if (!app.ServiceProvider.GetRequiredService<WhoAmISettings>().FaultSwitch)
-        {
-            return app;
-        }
-
         var faults = app.ServiceProvider.GetRequiredService<FaultState>();
         app.MapMethods("/faults", [HttpMethods.Get, HttpMethods.Head], context => PlainText.WriteAsync(context, $"{faults.Current}\n"));
         app.MapPost("/faults", context => SetAsync(context, faults));

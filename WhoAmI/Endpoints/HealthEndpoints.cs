@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using WhoAmI.Lifecycle;
 
 namespace WhoAmI.Endpoints;
 
@@ -49,36 +50,5 @@ internal static class HealthEndpoints
         }
 
         return length > maxBytes ? null : Encoding.UTF8.GetString(buffer, 0, length);
-    }
-}
-
-/// <summary>The status code <c>/health</c> answers with. Thread-safe: one integer, read and written whole; each change
-/// (a POST, or the server stopping after any drain) is told to <see cref="Changed"/>, whose listeners read the code anew.</summary>
-internal sealed class HealthState
-{
-    // A 1xx is not a final answer: a client sent one would wait for the real one forever.
-    public const int MinCode = 200;
-    public const int MaxCode = 599;
-
-    readonly Server.ShutdownSequence _shutdown;
-    int _code = StatusCodes.Status200OK;
-
-    public HealthState(Server.ShutdownSequence shutdown)
-    {
-        _shutdown = shutdown;
-        shutdown.Stopping.Register(() => Changed?.Invoke());
-    }
-
-    /// <summary>Called after every change of <see cref="StatusCode"/>.</summary>
-    public event Action? Changed;
-
-    public int StatusCode => _shutdown.Stopping.IsCancellationRequested
-        ? StatusCodes.Status503ServiceUnavailable
-        : Volatile.Read(ref _code);
-
-    public void Set(int code)
-    {
-        Volatile.Write(ref _code, code);
-        Changed?.Invoke();
     }
 }

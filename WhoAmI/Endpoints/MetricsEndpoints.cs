@@ -10,17 +10,13 @@ internal static class MetricsEndpoints
 {
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
-        if (app.ServiceProvider.GetRequiredService<WhoAmISettings>().Metrics)
+        // Made here, before the first request, so that nothing is missed before the first scrape.
+        var metrics = app.ServiceProvider.GetRequiredService<PrometheusMetrics>();
+        app.MapMethods("/metrics", [HttpMethods.Get, HttpMethods.Head], context =>
         {
-            // Made here, before the first request, so that nothing is missed before the first scrape.
-            var metrics = app.ServiceProvider.GetRequiredService<PrometheusMetrics>();
-            app.MapMethods("/metrics", [HttpMethods.Get, HttpMethods.Head], context =>
-            {
-                context.Response.ContentType = PrometheusMetrics.ContentType;
-                return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.WriteAsync(metrics.Scrape());
-            });
-        }
-
+            context.Response.ContentType = PrometheusMetrics.ContentType;
+            return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.WriteAsync(metrics.Scrape());
+        });
         return app;
     }
 }

@@ -1,14 +1,16 @@
+using WhoAmI.Lifecycle;
+
 namespace WhoAmI.Endpoints;
 
 /// <summary>
 /// Readiness, apart from liveness (<c>/health</c>): whether a load balancer should send this replica traffic. It says
-/// no from the moment shutdown begins (the drain, <see cref="Server.ShutdownSequence"/>), and while switched off by
+/// no from the moment shutdown begins (the drain, <see cref="ShutdownSequence"/>), and while switched off by
 /// hand with <c>POST /ready/disable</c> (back with <c>/ready/enable</c>), podinfo's shape; those two exist only with
 /// <c>--ready-switch</c>.
 /// </summary>
 internal static class ReadinessEndpoints
 {
-    public static IEndpointRouteBuilder MapReadiness(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapReadiness(this IEndpointRouteBuilder app, bool readySwitch)
     {
         var readiness = app.ServiceProvider.GetRequiredService<ReadinessState>();
         app.MapMethods("/ready", [HttpMethods.Get, HttpMethods.Head], context =>
@@ -18,7 +20,7 @@ internal static class ReadinessEndpoints
             return Task.CompletedTask;
         });
 
-        if (app.ServiceProvider.GetRequiredService<WhoAmISettings>().ReadySwitch)
+        if (readySwitch)
         {
             app.MapPost("/ready/disable", context => Switch(context, readiness, enabled: false));
             app.MapPost("/ready/enable", context => Switch(context, readiness, enabled: true));
@@ -33,14 +35,4 @@ internal static class ReadinessEndpoints
         context.Response.StatusCode = StatusCodes.Status204NoContent;
         return Task.CompletedTask;
     }
-}
-
-/// <summary>Ready unless the drain has begun or readiness was switched off. Thread-safe: one flag, read and written whole.</summary>
-internal sealed class ReadinessState(Server.ShutdownSequence shutdown)
-{
-    int _switchedOff;
-
-    public bool IsReady => !shutdown.Draining.IsCancellationRequested && Volatile.Read(ref _switchedOff) == 0;
-
-    public void Switch(bool enabled) => Volatile.Write(ref _switchedOff, enabled ? 0 : 1);
 }

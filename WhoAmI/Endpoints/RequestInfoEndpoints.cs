@@ -1,7 +1,10 @@
 using System.Collections;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
+using WhoAmI.Lifecycle;
+using WhoAmI.Network;
 using WhoAmI.Payloads;
+using WhoAmI.Settings;
 using WhoAmI.Tls;
 
 namespace WhoAmI.Endpoints;
@@ -15,18 +18,17 @@ internal static class RequestInfoEndpoints
 {
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
 
-    public static IEndpointRouteBuilder MapRequestInfo(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapRequestInfo(this IEndpointRouteBuilder app, WhoAmISettings settings)
     {
         var hostName = app.ServiceProvider.GetRequiredService<IHostNameSource>();
-        var settings = app.ServiceProvider.GetRequiredService<WhoAmISettings>();
-        var shutdown = app.ServiceProvider.GetRequiredService<Server.ShutdownSequence>();
+        var shutdown = app.ServiceProvider.GetRequiredService<ShutdownSequence>();
         app.Map("/", context => RequestAsText(context, hostName, settings, shutdown));
         app.Map("/api", context => RequestAsJson(context, hostName, settings, shutdown));
         return app;
     }
 
     /// <summary><c>Name</c>, <c>Hostname</c>, <c>IP</c>s, <c>RemoteAddr</c>, then the request line, headers and body.</summary>
-    static async Task RequestAsText(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, Server.ShutdownSequence shutdown)
+    static async Task RequestAsText(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, ShutdownSequence shutdown)
     {
         if (await ControlAsAskedAsync(context, shutdown) is not { } control)
         {
@@ -94,7 +96,7 @@ internal static class RequestInfoEndpoints
     }
 
     /// <summary>The same facts as JSON, produced by the source-generated <see cref="WhoAmIJsonContext"/>.</summary>
-    static async Task RequestAsJson(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, Server.ShutdownSequence shutdown)
+    static async Task RequestAsJson(HttpContext context, IHostNameSource hostName, WhoAmISettings settings, ShutdownSequence shutdown)
     {
         if (await ControlAsAskedAsync(context, shutdown) is not { } control)
         {
@@ -137,7 +139,7 @@ internal static class RequestInfoEndpoints
 
     /// <summary>The status and headers the query asks for, after the wait it asks for; null after a 400 (a bad value
     /// is refused before any wait) or when the client went away.</summary>
-    static async Task<ResponseControl?> ControlAsAskedAsync(HttpContext context, Server.ShutdownSequence shutdown)
+    static async Task<ResponseControl?> ControlAsAskedAsync(HttpContext context, ShutdownSequence shutdown)
     {
         if (ResponseControl.Parse(context.Request.Query, out var refused) is not { } control)
         {
@@ -152,7 +154,7 @@ internal static class RequestInfoEndpoints
     /// Honours <c>wait=&lt;duration&gt;</c> (at most <see cref="MaxWait"/>). The wait ends early, and the answer
     /// goes out, when the server stops (after any drain); it is dropped when the client goes away. False after a 400.
     /// </summary>
-    static async Task<bool> WaitAsAskedAsync(HttpContext context, Server.ShutdownSequence shutdown)
+    static async Task<bool> WaitAsAskedAsync(HttpContext context, ShutdownSequence shutdown)
     {
         if (!context.Request.Query.TryGetValue("wait", out var values))
         {

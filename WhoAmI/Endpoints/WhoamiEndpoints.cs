@@ -1,3 +1,5 @@
+using WhoAmI.Network;
+
 namespace WhoAmI.Endpoints;
 
 /// <summary>The tutorial's one route.</summary>

@@ -1,7 +1,7 @@
 using System.Text;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
-using WhoAmI.Endpoints;
+using WhoAmI.Lifecycle;
 
 namespace WhoAmI.Grpc;
 
@@ -10,7 +10,7 @@ namespace WhoAmI.Grpc;
 /// server as a whole (<c>""</c>) and for <c>whoami.Whoami</c>: SERVING while <c>/health</c> answers a 2xx, as
 /// <c>WhoAmI --probe</c> counts it, NOT_SERVING otherwise (a code set with POST /health, or the server stopping after any drain).
 /// </summary>
-internal sealed class HealthGrpcService(HealthState health, Server.ShutdownSequence shutdown)
+internal sealed class HealthGrpcService(HealthState health, ShutdownSequence shutdown)
 {
     public const string ServiceName = "grpc.health.v1.Health";
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using WhoAmI.Network;
 
 namespace WhoAmI.Server;
 

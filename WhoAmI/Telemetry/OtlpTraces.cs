@@ -6,6 +6,8 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
 using WhoAmI.Grpc;
+using WhoAmI.Lifecycle;
+using WhoAmI.Network;
 
 namespace WhoAmI.Telemetry;
 
@@ -35,9 +37,9 @@ internal sealed class OtlpTraces : IHostedLifecycleService, IDisposable
     int queued, dropped;
     Task? loop;
 
-    public OtlpTraces(WhoAmISettings whoAmISettings, IHostNameSource hostName, ILogger<OtlpTraces> log)
+    public OtlpTraces(OtlpSettings settings, IHostNameSource hostName, ILogger<OtlpTraces> log)
     {
-        settings = whoAmISettings.Otlp!;
+        this.settings = settings;
         this.log = log;
         var version = typeof(OtlpTraces).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
         resource = Encode(w =>

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace WhoAmI;
+namespace WhoAmI.Network;
 
 /// <summary>Where the host name comes from; tests put a fixed name (or none) in its place.</summary>
 internal interface IHostNameSource

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace WhoAmI;
+namespace WhoAmI.Settings;
 
 /// <summary>Durations written as Go writes them: <c>250ms</c>, <c>2s</c>, <c>1m30s</c> (units ns, us, µs, ms, s, m, h).</summary>
 internal static class GoDuration

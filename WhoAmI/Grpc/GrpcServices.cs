@@ -1,19 +1,20 @@
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using WhoAmI.Grpc;
+using WhoAmI.Network;
 
-namespace WhoAmI.Endpoints;
+namespace WhoAmI.Grpc;
 
 /// <summary>
 /// gRPC on the same port as every HTTP endpoint, through Grpc.AspNetCore: traefik/whoami's <c>whoami.Whoami</c> and the
 /// standard <c>grpc.health.v1.Health</c>. HTTP/2 only, so h2c with prior knowledge on the plain port, ALPN h2 over TLS.
 /// </summary>
-internal static class GrpcEndpoints
+internal static class GrpcServices
 {
-    public static IServiceCollection AddWhoamiGrpc(this IServiceCollection services)
+    /// <param name="name">The <c>--name</c> the Whoami method answers with.</param>
+    public static IServiceCollection AddWhoamiGrpc(this IServiceCollection services, string? name)
     {
         services.AddGrpc();
-        services.TryAddSingleton<WhoamiGrpcService>();
+        services.TryAddSingleton(provider => new WhoamiGrpcService(provider.GetRequiredService<IHostNameSource>(), name));
         services.TryAddSingleton<HealthGrpcService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<WhoamiGrpcService>, WhoamiGrpcService.Methods>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<HealthGrpcService>, HealthGrpcService.Methods>());

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 
-namespace WhoAmI;
+namespace WhoAmI.Network;
 
 /// <summary>The addresses of every network interface, loopback included, IPv4 and IPv6, without zone ids.</summary>
 internal static class NetworkAddresses

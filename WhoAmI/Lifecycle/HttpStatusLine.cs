@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace WhoAmI;
+namespace WhoAmI.Lifecycle;
 
 /// <summary>
 /// The start of an HTTP/1.1 answer read from a raw stream, for the two clients this service has without HttpClient:

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using WhoAmI.Telemetry;
 
-namespace WhoAmI;
+namespace WhoAmI.Settings;
 
 /// <summary>
 /// Every flag and environment variable the service reads, parsed once at start. Flags win over environment
@@ -45,7 +46,7 @@ internal sealed record WhoAmISettings
     public bool Verbose { get; init; }
 
     /// <summary>How log lines are written: text (the console logger's single line) or one JSON object per line.</summary>
-    public Server.LogFormat LogFormat { get; init; }
+    public LogFormat LogFormat { get; init; }
 
     /// <summary>Lets <c>env=true</c> show the environment. Off by default: an environment holds secrets.</summary>
     public bool ExposeEnvironment { get; init; }
@@ -54,11 +55,11 @@ internal sealed record WhoAmISettings
     public long MaxDataBytes { get; init; } = DefaultMaxDataBytes;
 
     /// <summary>How long <c>/ready</c> answers 503, everything else still served, between SIGTERM and the server
-    /// stopping (<see cref="Server.ShutdownSequence"/>). Zero by default: <c>docker stop</c> stays quick.</summary>
+    /// stopping (<see cref="Lifecycle.ShutdownSequence"/>). Zero by default: <c>docker stop</c> stays quick.</summary>
     public TimeSpan DrainDelay { get; init; }
 
     /// <summary>What a share of requests suffers from the start (<see cref="Server.FaultInjection"/>); none by default.</summary>
-    public Server.Faults Faults { get; init; } = Server.Faults.None;
+    public Faults Faults { get; init; } = Faults.None;
 
     /// <summary>Maps <c>GET</c> and <c>POST /faults</c>, to read and change <see cref="Faults"/> at run time.</summary>
     public bool FaultSwitch { get; init; }
@@ -81,9 +82,6 @@ internal sealed record WhoAmISettings
     public bool Probe { get; init; }
 
     public bool Help { get; init; }
-
-    /// <summary>Arguments that belong to the host itself (the test host sets them), passed on as given.</summary>
-    public IReadOnlyList<string> HostArgs { get; init; } = [];
 
     /// <summary>One row per setting: the flag, its environment variable, its default and its meaning. The
     /// README's settings table mirrors these rows.</summary>
@@ -121,11 +119,11 @@ internal sealed record WhoAmISettings
         new("--ready-switch", "WHOAMI_READY_SWITCH", "false", "Allow POST /ready/disable and /ready/enable to take this replica out of rotation",
             (s, v) => s with { ReadySwitch = ParseBool(v) }, IsSwitch: true),
         new("--fault-rate", "WHOAMI_FAULT_RATE", "0", "Share of requests, 0 to 1, that get the fault below (not /health, /ready, /faults, /metrics, gRPC)",
-            (s, v) => s with { Faults = s.Faults with { Rate = Server.Faults.ParseRate(v) } }),
+            (s, v) => s with { Faults = s.Faults with { Rate = Faults.ParseRate(v) } }),
         new("--fault-status", "WHOAMI_FAULT_STATUS", "none", "Status, 400 to 599, those requests answer with instead of being served",
-            (s, v) => s with { Faults = s.Faults with { Status = Server.Faults.ParseStatus(v) } }),
+            (s, v) => s with { Faults = s.Faults with { Status = Faults.ParseStatus(v) } }),
         new("--fault-delay", "WHOAMI_FAULT_DELAY", "0s", "Latency those requests get first (Go duration, at most 60s)",
-            (s, v) => s with { Faults = s.Faults with { Delay = Server.Faults.ParseDelay(v) } }),
+            (s, v) => s with { Faults = s.Faults with { Delay = Faults.ParseDelay(v) } }),
         new("--fault-switch", "WHOAMI_FAULT_SWITCH", "false", "Allow GET and POST /faults to read and change the three above",
             (s, v) => s with { FaultSwitch = ParseBool(v) }, IsSwitch: true),
         new("--metrics", "WHOAMI_METRICS", "false", "Serve /metrics in the Prometheus text format: requests, connections, GC, memory",
@@ -150,9 +148,6 @@ internal sealed record WhoAmISettings
             (s, v) => s with { Help = ParseBool(v) }, IsSwitch: true),
     ];
 
-    /// <summary>Flags the host reads itself; WebApplicationFactory passes them, and they are handed on as given.</summary>
-    static readonly string[] HostFlags = ["--environment", "--contentRoot", "--applicationName"];
-
     public static WhoAmISettings Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
         var settings = new WhoAmISettings();
@@ -164,18 +159,9 @@ internal sealed record WhoAmISettings
             }
         }
 
-        var hostArgs = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
             var (flag, inlineValue) = SplitFlag(args[i]);
-            if (HostFlags.Contains(flag, StringComparer.OrdinalIgnoreCase))
-            {
-                var value = inlineValue ?? (i + 1 < args.Count ? args[++i] : throw new SettingsException($"{flag} needs a value"));
-                hostArgs.Add(flag);
-                hostArgs.Add(value);
-                continue;
-            }
-
             var setting = All.FirstOrDefault(s => s.Flag is not null && string.Equals(s.Flag, flag, StringComparison.Ordinal))
                 ?? throw new SettingsException($"unknown argument '{args[i]}'");
             var next = setting.IsSwitch ? inlineValue ?? "true"
@@ -185,7 +171,7 @@ internal sealed record WhoAmISettings
 
         return settings with
         {
-            HostArgs = hostArgs, Listen = ResolveListen(settings), Faults = CheckFaults(settings.Faults), Otlp = ResolveOtlp(settings),
+            Listen = ResolveListen(settings), Faults = CheckFaults(settings.Faults), Otlp = ResolveOtlp(settings),
         };
     }
 
@@ -201,7 +187,7 @@ internal sealed record WhoAmISettings
         }
     }
 
-    static Server.Faults CheckFaults(Server.Faults faults)
+    static Faults CheckFaults(Faults faults)
     {
         try
         {
@@ -275,10 +261,10 @@ internal sealed record WhoAmISettings
         _ => throw new FormatException($"'{value}' is not true or false"),
     };
 
-    static Server.LogFormat ParseLogFormat(string value) => value switch
+    static LogFormat ParseLogFormat(string value) => value switch
     {
-        "text" => Server.LogFormat.Text,
-        "json" => Server.LogFormat.Json,
+        "text" => LogFormat.Text,
+        "json" => LogFormat.Json,
         _ => throw new FormatException($"'{value}' is not text or json"),
     };
 

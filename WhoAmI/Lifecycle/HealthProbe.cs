@@ -1,9 +1,10 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using WhoAmI.Settings;
 using WhoAmI.Tls;
 
-namespace WhoAmI;
+namespace WhoAmI.Lifecycle;
 
 /// <summary>
 /// <c>WhoAmI --probe</c>: asks the local <c>/health</c> and exits 0 on a 2xx, 1 otherwise. A chiseled image has

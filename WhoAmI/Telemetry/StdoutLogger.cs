@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace WhoAmI.Server;
+namespace WhoAmI.Telemetry;
 
 /// <summary>How each log line is written: the console logger's single-line text, or one JSON object.</summary>
 internal enum LogFormat

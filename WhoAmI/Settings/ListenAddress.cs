@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace WhoAmI;
+namespace WhoAmI.Settings;
 
 /// <summary>
 /// Where the service listens: Kestrel binds these URLs and <c>--probe</c> asks the first of them. First match wins:

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace WhoAmI;
+namespace WhoAmI.Network;
 
 /// <summary>
 /// The kernel's notices of address and link changes (rtnetlink, netlink(7)), read without waiting. The kernel
