@@ -1,7 +1,7 @@
-# The same image as `dotnet publish WhoAmI -t:PublishContainer`, built by Docker: docker build -t whoami:2.0 .
-# The build stage alone keeps the whole toolchain: docker build --target build -t whoami:1.0 .
+# The same image as `dotnet publish WhoAmI /t:PublishContainer`, built by Docker: docker build -t whoami:2.0 .
+# The build stage alone keeps the whole toolchain: docker build --target build -t whoami-build .
 # Both architectures (BuildKit): docker buildx build --platform linux/amd64,linux/arm64 -t REGISTRY/whoami:2.0 --push .
-# BASE_IMAGE_NAME and HTTP_PORT are WhoAmI/WhoAmI.csproj's BaseImageName and WhoAmIHttpPort; a test keeps them equal.
+# BASE_IMAGE_REGISTRY/BASE_IMAGE_NAME and HTTP_PORT are WhoAmI/WhoAmI.csproj's ContainerBaseImage and WhoAmIHttpPort; a test keeps them equal.
 ARG BASE_IMAGE_REGISTRY=mcr.microsoft.com
 ARG BASE_IMAGE_NAME=dotnet/runtime-deps:10.0-noble-chiseled
 ARG BASE_IMAGE_DIGEST=

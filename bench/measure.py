@@ -330,7 +330,7 @@ def build_images(go_binary):
     run("dotnet", "publish", "WhoAmI", "-t:PublishContainer", f"-p:BaseImageRegistry={REGISTRY}", "--nologo")
     dockerfile_args = ["--network", "host", "--build-arg", f"BASE_IMAGE_REGISTRY={REGISTRY}"]
     run("docker", "build", "-q", "--pull", *dockerfile_args, "-t", "whoami-dockerfile:bench", ".", env={"DOCKER_BUILDKIT": "0"})
-    run("docker", "build", "-q", *dockerfile_args, "--target", "build", "-t", "whoami:1.0", ".", env={"DOCKER_BUILDKIT": "0"})
+    run("docker", "build", "-q", *dockerfile_args, "--target", "build", "-t", "whoami-build", ".", env={"DOCKER_BUILDKIT": "0"})
     go_context = OUT / "go-image"
     shutil.rmtree(go_context, ignore_errors=True)
     go_context.mkdir(parents=True)
@@ -362,7 +362,7 @@ def build_images(go_binary):
 
     sizes = {}
     sdk = sdk_image()
-    for label, image in (("whoami:1.0 (build stage)", "whoami:1.0"), (f"{sdk}, SDK path", sdk),
+    for label, image in (("whoami-build (build stage)", "whoami-build"), (f"{sdk}, SDK path", sdk),
                          (f"{sdk}, Dockerfile", "whoami-dockerfile:bench"), ("Go, FROM scratch", "whoami-go:bench")):
         sizes[label] = (image_size(image), gzip_size(image))
     return sizes, timings

@@ -11,6 +11,8 @@ namespace WhoAmI.Lifecycle;
 /// no shell and no curl, so a Docker HEALTHCHECK runs the service's own binary. A raw socket (in TLS when the
 /// server speaks HTTPS) keeps HttpClient out of the native binary.
 /// </summary>
+/// <remarks>Stands in for HttpClient (with <see cref="HttpStatusLine"/>). Delete both for HttpClient once the binary
+/// carries HttpClient anyway; HealthProbeTests run the probe against the real server, over TLS too.</remarks>
 internal static class HealthProbe
 {
     /// <summary>Whether the arguments ask for the probe; then Program parses them after <see cref="ServerArguments"/>.</summary>

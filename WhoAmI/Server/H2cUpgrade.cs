@@ -15,6 +15,12 @@ namespace WhoAmI.Server;
 /// <c>HTTP2-Settings</c> is missing, repeated or not base64url. Its settings are not applied: the client's own
 /// SETTINGS frame, which must follow the preface, arrives before the HEADERS frame that carries the request.
 /// </summary>
+/// <remarks>
+/// Stands in for a Kestrel feature that will not come: RFC 9113 removed the <c>h2c</c> upgrade token, and
+/// dotnet/aspnetcore#56984 and its pull request #67782 leave the Upgrade flow out. It is here for parity with
+/// traefik/whoami and Go's <c>h2c.NewHandler</c>, which <c>curl --http2</c> and <c>nghttp -u</c> users meet. Delete it
+/// when traefik/whoami drops <c>Upgrade: h2c</c>; until then GrpcAndUpgradeTests hold it to real clients.
+/// </remarks>
 internal static class H2cUpgrade
 {
     static ReadOnlySpan<byte> SwitchingProtocols => "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"u8;

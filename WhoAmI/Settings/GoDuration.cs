@@ -2,7 +2,9 @@ using System.Globalization;
 
 namespace WhoAmI.Settings;
 
-/// <summary>Durations written as Go writes them: <c>250ms</c>, <c>2s</c>, <c>1m30s</c> (units ns, us, µs, ms, s, m, h).</summary>
+/// <summary>Durations written as Go writes them: <c>250ms</c>, <c>2s</c>, <c>1m</c>, <c>1h2m3.5s</c> (units ns, us, µs, ms, s, m, h).</summary>
+/// <remarks>Stands in for Go's <c>time.ParseDuration</c>, which .NET has no twin of (TimeSpan.Parse reads <c>00:00:02</c>):
+/// the flags and <c>wait=</c> promise Go's syntax, as traefik/whoami's do. Keep it while they do.</remarks>
 internal static class GoDuration
 {
     /// <summary>A duration from 0 to <paramref name="max"/>; otherwise a FormatException naming the range and

@@ -8,6 +8,9 @@
 // Wrong credentials and a registry that is down are left to the SDK, whose one line (CONTAINER1016, CONTAINER1013)
 // says so already. Credentials are looked up as the SDK does and never printed. Run by Registry.targets beside it:
 //   dotnet run --file WhoAmI/build/check-registry.cs -- BASE-REGISTRY TARGET-REGISTRY REPOSITORY VERSION-TAG REVISION
+// Stands in for the SDK's own messages, at no cost to the image (it runs at build time only). Delete each check when
+// the SDK reports its case in one line: the untrusted certificate and the base's credentials (dotnet/sdk#37156) when
+// RegistryFailureTests see the SDK's own line without this script; the version tag when the SDK refuses to overwrite.
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
