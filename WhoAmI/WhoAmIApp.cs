@@ -45,12 +45,12 @@ internal static class WhoAmIApp
         builder.Services.AddSingleton<ReadinessState>();
         builder.Services.AddSingleton(new FaultState(settings.Faults));
         builder.Services.AddWhoamiGrpc(settings.Name);
-        // Opt-in: nothing listens to the meters (MapMetrics makes the listener only with --metrics) or to the request
-        // activity (Telemetry/) unless asked.
+        // Opt-in: nothing listens to the meters (MapMetrics makes the listener only with --metrics), and nothing of
+        // OpenTelemetry is registered, unless asked.
         builder.Services.AddSingleton<PrometheusMetrics>();
-        if (settings.Otlp is { } otlp)
+        if (settings.OpenTelemetry.Exports)
         {
-            builder.Services.AddHostedService(s => new OtlpTraces(otlp, s.GetRequiredService<IHostNameSource>(), s.GetRequiredService<ILogger<OtlpTraces>>()));
+            builder.AddOpenTelemetryExport(settings.OpenTelemetry);
         }
 
         configure?.Invoke(builder);
@@ -59,11 +59,6 @@ internal static class WhoAmIApp
         if (settings.Verbose)
         {
             app.UseAccessLog();
-        }
-
-        if (settings.Otlp is not null)
-        {
-            app.UseRequestSpans();
         }
 
         // Only when faults are set at start or may be set at run time: otherwise no request pays for it.

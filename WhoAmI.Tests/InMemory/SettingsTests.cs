@@ -1,3 +1,5 @@
+using WhoAmI.Telemetry;
+
 namespace WhoAmI.Tests.InMemory;
 
 public sealed class SettingsTests
@@ -93,11 +95,16 @@ public sealed class SettingsTests
         "OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' is not an http:// or https:// URL without a query, e.g. http://collector:4318")]
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://collector/v1/traces",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://collector/v1/traces' is not an http:// or https:// URL without a query, e.g. http://collector:4318")]
-    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc", "OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' is not spoken here; only http/protobuf is")]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", "OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' is not grpc or http/protobuf")]
+    [InlineData("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "udp", "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'udp' is not grpc or http/protobuf")]
     [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "api-key", "OTEL_EXPORTER_OTLP_HEADERS: is not key=value,… (URL-encoded values)")]
+    [InlineData("OTEL_EXPORTER_OTLP_TIMEOUT", "10s", "OTEL_EXPORTER_OTLP_TIMEOUT: '10s' is not a number of milliseconds")]
+    [InlineData("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd", "OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' is not gzip or none")]
+    [InlineData("OTEL_RESOURCE_ATTRIBUTES", "team", "OTEL_RESOURCE_ATTRIBUTES: 'team' is not key=value,…")]
+    [InlineData("OTEL_SDK_DISABLED", "yes", "OTEL_SDK_DISABLED: 'yes' is not true or false")]
     [InlineData("WHOAMI_METRICS", "on", "WHOAMI_METRICS: 'on' is not true or false")]
-    [InlineData("OTEL_TRACES_SAMPLER", "sometimes", "OTEL_TRACES_SAMPLER: 'sometimes' is not one of parentbased_always_on, " +
-        "parentbased_always_off, parentbased_traceidratio, always_on, always_off, traceidratio")]
+    [InlineData("OTEL_TRACES_SAMPLER", "sometimes", "OTEL_TRACES_SAMPLER: 'sometimes' is not one of always_on, always_off, " +
+        "traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio")]
     public void Bad_telemetry_variables_are_refused_with_a_one_line_reason(string variable, string value, string reason)
     {
         var environment = new Dictionary<string, string> { [variable] = value };
@@ -126,69 +133,62 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void Parent_based_sampling_follows_the_callers_flag_and_samples_its_own_traces_by_the_ratio()
-    {
-        Telemetry.OtlpSettings Sampler(string name, string? ratio = null) => Parse([], new()
-        {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318",
-            ["OTEL_TRACES_SAMPLER"] = name,
-            ["OTEL_TRACES_SAMPLER_ARG"] = ratio ?? "",
-        }).Otlp!;
-        var sampledParent = new System.Diagnostics.ActivityContext(System.Diagnostics.ActivityTraceId.CreateRandom(),
-            System.Diagnostics.ActivitySpanId.CreateRandom(), System.Diagnostics.ActivityTraceFlags.Recorded, isRemote: true);
-        var unsampledParent = new System.Diagnostics.ActivityContext(sampledParent.TraceId, sampledParent.SpanId,
-            System.Diagnostics.ActivityTraceFlags.None, isRemote: true);
-        var ids = Enumerable.Range(0, 10_000).Select(_ => System.Diagnostics.ActivityTraceId.CreateRandom()).ToList();
-
-        var byDefault = Parse([], new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318" }).Otlp!;
-        Assert.True(byDefault.Samples(sampledParent, sampledParent.TraceId));
-        Assert.False(byDefault.Samples(unsampledParent, unsampledParent.TraceId));
-        Assert.True(byDefault.Samples(default, ids[0]));
-
-        var tenth = Sampler("parentbased_traceidratio", "0.1");
-        Assert.True(tenth.Samples(sampledParent, sampledParent.TraceId));
-        Assert.False(tenth.Samples(unsampledParent, unsampledParent.TraceId));
-        // 10,000 random ids at 0.1: 1,000 expected, sd 30; outside 850 to 1,150 has a chance below 1 in 10^6.
-        Assert.InRange(ids.Count(id => tenth.Samples(default, id)), 850, 1150);
-
-        Assert.False(Sampler("always_off").Samples(sampledParent, sampledParent.TraceId));
-        Assert.True(Sampler("always_on").Samples(unsampledParent, unsampledParent.TraceId));
-        Assert.Equal(0, ids.Count(id => Sampler("traceidratio", "0").Samples(default, id)));
-    }
-
-    [Fact]
     public void Headers_are_refused_without_repeating_their_value()
     {
         var error = Assert.Throws<SettingsException>(() => Parse([], new()
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318",
-            ["OTEL_EXPORTER_OTLP_HEADERS"] = "authorization=Bearer s3cret\r\nx",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "authorization=Bearer%20s3cret%0D%0Ax",
         }));
 
         Assert.DoesNotContain("s3cret", error.Message);
     }
 
     [Fact]
-    public void Tracing_is_off_without_an_endpoint_and_sends_to_the_base_endpoints_v1_traces_or_the_signals_own_url()
+    public void Nothing_is_exported_without_an_endpoint_or_with_the_sdk_disabled()
     {
-        Assert.Null(Parse([], new() { ["OTEL_SERVICE_NAME"] = "web" }).Otlp);
+        Assert.False(Parse([]).OpenTelemetry.Exports);
+        Assert.False(Parse([], new() { ["OTEL_SERVICE_NAME"] = "web" }).OpenTelemetry.Exports);
+        Assert.False(Parse([], new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318", ["OTEL_SDK_DISABLED"] = "true" }).OpenTelemetry.Exports);
 
-        var fromBase = Parse([], new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318/" }).Otlp!;
-        Assert.Equal("http://collector:4318/v1/traces", fromBase.TracesEndpoint.ToString());
-        Assert.Equal("whoami", fromBase.ServiceName);
-        Assert.Empty(fromBase.Headers);
+        Assert.True(Parse([], new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318" }).OpenTelemetry.Exports);
+        Assert.True(Parse([], new() { ["OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"] = "http://collector:4318/v1/logs" }).OpenTelemetry.Exports);
+    }
 
-        var own = Parse([], new()
+    [Fact]
+    public void The_sdk_gets_the_variables_as_given_and_the_specifications_protocol_and_retries_where_none_is_given()
+    {
+        var byDefault = Parse([], new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318" }).OpenTelemetry.ForSdk().ToDictionary();
+        Assert.Equal("http/protobuf", byDefault["OTEL_EXPORTER_OTLP_PROTOCOL"]);
+        Assert.Equal("whoami", byDefault["OTEL_SERVICE_NAME"]);
+        Assert.Equal("in_memory", byDefault["OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY"]);
+
+        var given = Parse([], new()
         {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318",
-            ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = "https://traces.example.com/otlp/spans",
-            ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-api-key=a%2Cb, x-team = blue",
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4317",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
             ["OTEL_SERVICE_NAME"] = "edge-whoami",
-        }).Otlp!;
-        Assert.Equal("https://traces.example.com/otlp/spans", own.TracesEndpoint.ToString());
-        Assert.Equal([KeyValuePair.Create("x-api-key", "a,b"), KeyValuePair.Create("x-team", "blue")], own.Headers);
-        Assert.Equal("edge-whoami", own.ServiceName);
+            ["OTEL_BSP_MAX_QUEUE_SIZE"] = "4096",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "service.version=9,team=blue",
+        }).OpenTelemetry;
+        var sdk = given.ForSdk().ToDictionary();
+        Assert.Equal("grpc", sdk["OTEL_EXPORTER_OTLP_PROTOCOL"]);
+        Assert.Equal("edge-whoami", sdk["OTEL_SERVICE_NAME"]);
+        Assert.Equal("4096", sdk["OTEL_BSP_MAX_QUEUE_SIZE"]);
+        Assert.Equal(["service.version", "team"], given.ResourceAttributeKeys.Order());
+    }
+
+    [Fact]
+    public void Readme_names_every_opentelemetry_variable_passed_on_to_the_sdk()
+    {
+        var readme = File.ReadAllText(Path.Combine(Support.RepositoryRoot.Path, "README.md"));
+
+        foreach (var name in OpenTelemetrySettings.PassedOn.Where(n => !n.Contains("_TRACES_") && !n.Contains("_METRICS_") && !n.Contains("_LOGS_")))
+        {
+            Assert.Contains($"`{name}`", readme, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("`OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_{ENDPOINT,PROTOCOL,HEADERS,TIMEOUT,COMPRESSION}`", readme, StringComparison.Ordinal);
     }
 
     [Fact]

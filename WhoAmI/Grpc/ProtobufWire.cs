@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Buffers;
 using System.Text;
 using Grpc.Core;
@@ -7,8 +6,7 @@ namespace WhoAmI.Grpc;
 
 /// <summary>
 /// The protobuf wire format (https://protobuf.dev/programming-guides/encoding/) of the few messages WhoAmI's gRPC
-/// services exchange (strings, one varint, repeated strings, and requests that are empty or hold one string) and of
-/// the spans it sends over OTLP (Telemetry/OtlpTraces.cs).
+/// services exchange (strings, one varint, repeated strings, and requests that are empty or hold one string).
 /// Not Google.Protobuf's generated code: its descriptors and JSON formatter come along with any message, and gRPC
 /// with them cost 1.50 MB of binary and 2.3 MB of idle RSS for every user, gRPC or not, against 0.46 MB and 0.8 MB
 /// without (docs/tuning.md, issue 23).
@@ -128,82 +126,6 @@ internal static class ProtobufWire
             WriteVarint(output, (ulong)(number << 3 | VarintType));
             // A negative int32 is sign-extended to ten bytes, as protobuf encodes it.
             WriteVarint(output, (ulong)(long)value);
-        }
-    }
-
-    /// <summary>Field <paramref name="number"/> as a varint (int64, bool), left out when 0.</summary>
-    public static void WriteVarint(IBufferWriter<byte> output, int number, long value)
-    {
-        if (value != 0)
-        {
-            WriteVarint(output, (ulong)(number << 3 | VarintType));
-            WriteVarint(output, (ulong)value);
-        }
-    }
-
-    /// <summary>Field <paramref name="number"/> as bytes, or an embedded message already encoded; left out when empty
-    /// unless <paramref name="repeated"/>.</summary>
-    public static void WriteBytes(IBufferWriter<byte> output, int number, ReadOnlySpan<byte> value, bool repeated = false)
-    {
-        if (value.IsEmpty && !repeated)
-        {
-            return;
-        }
-
-        WriteVarint(output, (ulong)(number << 3 | LengthDelimitedType));
-        WriteVarint(output, (ulong)value.Length);
-        output.Write(value);
-    }
-
-    /// <summary>Field <paramref name="number"/> as an embedded message written by <paramref name="write"/>, always present.
-    /// The message is written first to a buffer of its nesting depth (its length comes before it), reused by the
-    /// thread: a span has a dozen nested attributes, and a batch hundreds of spans.</summary>
-    public static void WriteMessage<T>(IBufferWriter<byte> output, int number, T value, Action<IBufferWriter<byte>, T> write)
-    {
-        var buffers = messageBuffers ??= [];
-        if (buffers.Count == messageDepth)
-        {
-            buffers.Add(new ArrayBufferWriter<byte>());
-        }
-
-        var message = buffers[messageDepth++];
-        message.ResetWrittenCount();
-        try
-        {
-            write(message, value);
-            WriteBytes(output, number, message.WrittenSpan, repeated: true);
-        }
-        finally
-        {
-            messageDepth--;
-        }
-    }
-
-    [ThreadStatic]
-    static List<ArrayBufferWriter<byte>>? messageBuffers;
-
-    [ThreadStatic]
-    static int messageDepth;
-
-    /// <summary>Field <paramref name="number"/> as fixed64 (or a double's bits), left out when 0.</summary>
-    public static void WriteFixed64(IBufferWriter<byte> output, int number, ulong value)
-    {
-        if (value != 0)
-        {
-            WriteVarint(output, (ulong)(number << 3 | Fixed64Type));
-            BinaryPrimitives.WriteUInt64LittleEndian(output.GetSpan(8), value);
-            output.Advance(8);
-        }
-    }
-
-    /// <summary>Field <paramref name="number"/> as fixed32, left out when 0.</summary>
-    public static void WriteFixed32(IBufferWriter<byte> output, int number, uint value)
-    {
-        if (value != 0)
-        {
-            WriteVarint(output, (ulong)(number << 3 | Fixed32Type));
-            BinaryPrimitives.WriteUInt32LittleEndian(output.GetSpan(4), value);
-            output.Advance(4);
         }
     }
 

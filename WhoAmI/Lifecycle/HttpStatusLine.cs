@@ -4,8 +4,8 @@ using System.Text;
 namespace WhoAmI.Lifecycle;
 
 /// <summary>
-/// The start of an HTTP/1.1 answer read from a raw stream, for the two clients this service has without HttpClient:
-/// <see cref="HealthProbe"/> (GET /health) and <see cref="Telemetry.OtlpTraces"/> (POST of spans).
+/// The start of an HTTP/1.1 answer read from a raw stream, for the client this service has without HttpClient:
+/// <see cref="HealthProbe"/> (GET /health).
 /// </summary>
 internal static class HttpStatusLine
 {

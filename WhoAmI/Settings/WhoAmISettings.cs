@@ -71,12 +71,8 @@ internal sealed record WhoAmISettings
     /// <summary>Serves <c>/metrics</c> in the Prometheus text format (<see cref="Telemetry.PrometheusMetrics"/>).</summary>
     public bool Metrics { get; init; }
 
-    /// <summary>Where spans go over OTLP/HTTP, from the OpenTelemetry variables; null: no tracing
-    /// (<see cref="Telemetry.OtlpTraces"/>).</summary>
-    public Telemetry.OtlpSettings? Otlp { get; init; }
-
-    /// <summary>The OpenTelemetry variables as given; Parse makes <see cref="Otlp"/> of them.</summary>
-    Telemetry.OtlpVariables OtlpVariables { get; init; } = new();
+    /// <summary>The OTEL_ variables given, for OpenTelemetry .NET (<see cref="OpenTelemetryExport"/>); none by default.</summary>
+    public OpenTelemetrySettings OpenTelemetry { get; init; } = OpenTelemetrySettings.None;
 
     /// <summary>Ask the local <c>/health</c> endpoint and exit 0 (healthy) or 1, for a shell-less HEALTHCHECK.</summary>
     public bool Probe { get; init; }
@@ -128,20 +124,7 @@ internal sealed record WhoAmISettings
             (s, v) => s with { FaultSwitch = ParseBool(v) }, IsSwitch: true),
         new("--metrics", "WHOAMI_METRICS", "false", "Serve /metrics in the Prometheus text format: requests, connections, GC, memory",
             (s, v) => s with { Metrics = ParseBool(v) }, IsSwitch: true),
-        new(null, "OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector URL, e.g. http://collector:4318: send a span per request to its /v1/traces",
-            (s, v) => s with { OtlpVariables = s.OtlpVariables with { Endpoint = v } }),
-        new(null, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "The whole OTLP/HTTP URL spans go to (wins over the one above)",
-            (s, v) => s with { OtlpVariables = s.OtlpVariables with { TracesEndpoint = v } }),
-        new(null, "OTEL_EXPORTER_OTLP_HEADERS", "", "Headers sent with spans, key=value,… (URL-encoded values)",
-            (s, v) => s with { OtlpVariables = s.OtlpVariables with { Headers = v } }),
-        new(null, "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", "The only OTLP protocol spoken: http/protobuf",
-            (s, v) => s with { OtlpVariables = s.OtlpVariables with { Protocol = v } }),
-        new(null, "OTEL_SERVICE_NAME", "whoami", "service.name of the spans",
-            (s, v) => s with { OtlpVariables = s.OtlpVariables with { ServiceName = v } }),
-        new(null, "OTEL_TRACES_SAMPLER", "parentbased_always_on", "Which requests send a span: parentbased_… follows a traceparent; traceidratio samples",
-            (s, v) => s with { OtlpVariables = s.OtlpVariables with { Sampler = v } }),
-        new(null, "OTEL_TRACES_SAMPLER_ARG", "1", "The share of traces a traceidratio sampler keeps, 0 to 1",
-            (s, v) => s with { OtlpVariables = s.OtlpVariables with { SamplerArgument = v } }),
+        .. OpenTelemetrySettings.Checked.Select(v => new Setting(null, v.Name, v.Default, v.Description, (s, value) => s.WithOpenTelemetry(v.Name, value))),
         new("--probe", null, "", "Request /health on the local port, exit 0 if it answers 2xx, else 1",
             (s, v) => s with { Probe = ParseBool(v) }, IsSwitch: true),
         new("--help", null, "", "Print this help and exit",
@@ -159,6 +142,14 @@ internal sealed record WhoAmISettings
             }
         }
 
+        foreach (var name in OpenTelemetrySettings.PassedOn)
+        {
+            if (environment(name) is { Length: > 0 } value)
+            {
+                settings = settings.WithOpenTelemetry(name, value);
+            }
+        }
+
         for (var i = 0; i < args.Count; i++)
         {
             var (flag, inlineValue) = SplitFlag(args[i]);
@@ -171,19 +162,22 @@ internal sealed record WhoAmISettings
 
         return settings with
         {
-            Listen = ResolveListen(settings), Faults = CheckFaults(settings.Faults), Otlp = ResolveOtlp(settings),
+            Listen = ResolveListen(settings), Faults = CheckFaults(settings.Faults), OpenTelemetry = CheckOpenTelemetry(settings.OpenTelemetry),
         };
     }
 
-    static Telemetry.OtlpSettings? ResolveOtlp(WhoAmISettings s)
+    WhoAmISettings WithOpenTelemetry(string name, string value) =>
+        this with { OpenTelemetry = new(new Dictionary<string, string>(OpenTelemetry.Variables) { [name] = value }) };
+
+    static OpenTelemetrySettings CheckOpenTelemetry(OpenTelemetrySettings openTelemetry)
     {
         try
         {
-            return Telemetry.OtlpSettings.Resolve(s.OtlpVariables);
+            return openTelemetry.Check();
         }
-        catch (Telemetry.OtlpSettingsException e)
+        catch (FormatException e)
         {
-            throw new SettingsException($"{e.Variable}: {e.Message}");
+            throw new SettingsException(e.Message);
         }
     }
 
