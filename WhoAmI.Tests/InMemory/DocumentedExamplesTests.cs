@@ -24,8 +24,7 @@ public sealed partial class DocumentedExamplesTests
 
         foreach (var example in examples)
         {
-            var parsed = GoDuration.TryParse(example, out var duration);
-            Assert.True(parsed && duration <= WhoAmISettings.MaxDrainDelay, $"{file}: '{example}' is not a duration from 0s to 60s");
+            Assert.True(GoDuration.TryParse(example, WhoAmISettings.MaxDrainDelay, out _), $"{file}: '{example}' is not a duration from 0s to 60s");
         }
     }
 

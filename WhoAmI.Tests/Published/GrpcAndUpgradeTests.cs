@@ -107,6 +107,35 @@ public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/whoami", Cancel)).StatusCode);
     }
 
+    public static TheoryData<string, string, int> HeadsOverALimit => new()
+    {
+        { "a 40,000-byte header", $"X-Big: {new string('a', 40_000)}\r\n", 431 },
+        { "200 headers", string.Concat(Enumerable.Range(0, 200).Select(i => $"X-H{i}: {i}\r\n")), 431 },
+        { "a 100 KB request line", "", 414 },
+        { "a header name with a space", "X Bad: 1\r\n", 400 },
+        { "a control character in a value (Kestrel serves it)", "X-Bad: a\u0001b\r\n", 200 },
+    };
+
+    /// <summary>An <c>Upgrade: h2c</c> request that breaks an HTTP/1.1 limit gets, as HTTP/1.1 and with no 101 first,
+    /// the answer the same request gets without Upgrade (it used to be upgraded, and the limit skipped). A value with a
+    /// control character, which Kestrel's HTTP/1.1 serves, is served as HTTP/1.1, not upgraded.</summary>
+    [Theory]
+    [MemberData(nameof(HeadsOverALimit))]
+    public async Task An_upgrade_request_over_an_http11_limit_gets_kestrels_answer_before_any_101(string what, string extra, int status)
+    {
+        await using var app = await published.StartAsync();
+        var target = status == 414 ? "/whoami?" + new string('q', 100_000) : "/whoami";
+        string Request(string upgrade) => $"GET {target} HTTP/1.1\r\nHost: localhost\r\n{upgrade}{extra}\r\n";
+
+        var (upgraded, _) = await RawHttp.SendAsync(app.BaseAddress.Port, Request(
+            "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n"), TimeSpan.FromSeconds(3));
+        var (plain, _) = await RawHttp.SendAsync(app.BaseAddress.Port, Request(""), TimeSpan.FromSeconds(3));
+
+        Assert.Equal(status, RawHttp.StatusOf(plain));
+        Assert.True(upgraded.StartsWith($"HTTP/1.1 {status} ", StringComparison.Ordinal), $"{what}: {upgraded[..Math.Min(upgraded.Length, 200)]}");
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/whoami", Cancel)).StatusCode);
+    }
+
     static async Task<string> ReadHeadAsync(Socket socket)
     {
         var head = new List<byte>();

@@ -161,7 +161,7 @@ internal static class RequestInfoEndpoints
             return true;
         }
 
-        if (values.Count != 1 || !GoDuration.TryParse(values[0], out var wait) || wait > MaxWait)
+        if (values.Count != 1 || !GoDuration.TryParse(values[0], MaxWait, out var wait))
         {
             await PlainText.BadRequestAsync(context, $"wait: '{values}' is not a duration from 0 to {MaxWait.TotalSeconds:0}s, such as 250ms, 2s or 1m");
             return false;

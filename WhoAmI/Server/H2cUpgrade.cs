@@ -43,6 +43,15 @@ internal static class H2cUpgrade
         }
 
         var lines = Encoding.Latin1.GetString(head).Split("\r\n");
+        // Over any of Kestrel's HTTP/1.1 limits, or malformed: not upgraded, so that Kestrel answers as it does without
+        // Upgrade (414, 431, 400), before any 101. A head just under a limit may be served as HTTP/1.1 too: allowed.
+        var fieldCount = lines.Count(l => l.Length > 0) - 1;
+        if (lines[0].Length + 2 >= KestrelLimits.MaxRequestLineSize || fieldCount >= KestrelLimits.MaxRequestHeaderCount
+            || head.Length - lines[0].Length >= KestrelLimits.MaxRequestHeadersTotalSize)
+        {
+            return null;
+        }
+
         var requestLine = lines[0].Split(' ');
         if (requestLine is not [var method, var target, "HTTP/1.1"] || !target.StartsWith('/'))
         {
@@ -68,6 +77,11 @@ internal static class H2cUpgrade
 
             var name = line[..colon].ToLowerInvariant();
             var value = line[(colon + 1)..].Trim(' ', '\t');
+            if (!IsToken(name) || value.Any(c => c < ' ' && c != '\t' || c == '\x7f'))
+            {
+                return null; // Kestrel answers 400
+            }
+
             switch (name)
             {
                 case "upgrade":
@@ -101,6 +115,12 @@ internal static class H2cUpgrade
             ? new UpgradeRequest([new(":method", method), new(":scheme", "http"), new(":authority", host), new(":path", target), .. fields])
             : null;
     }
+
+    /// <summary>A field name as RFC 9110 §5.6.2 allows it: tchar only.</summary>
+    static bool IsToken(string name) => name.Length > 0 && !name.AsSpan().ContainsAnyExcept(TokenCharacters);
+
+    static readonly System.Buffers.SearchValues<char> TokenCharacters =
+        System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
     static bool MentionsH2c(ReadOnlySpan<byte> head)
     {

@@ -15,6 +15,7 @@ internal static class KestrelLimits
 
     public const int MaxRequestLineSize = 8 * 1024;
     public const int MaxRequestHeadersTotalSize = 32 * 1024;
+    public const int MaxRequestHeaderCount = 64;
 
     public static void Apply(KestrelServerOptions options)
     {
@@ -24,7 +25,7 @@ internal static class KestrelLimits
         var limits = options.Limits;
         limits.MaxRequestLineSize = MaxRequestLineSize;
         limits.MaxRequestHeadersTotalSize = MaxRequestHeadersTotalSize;
-        limits.MaxRequestHeaderCount = 64;
+        limits.MaxRequestHeaderCount = MaxRequestHeaderCount;
         limits.MaxRequestBodySize = MaxRequestBodySize;
         limits.KeepAliveTimeout = TimeSpan.FromSeconds(75);
         limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
