@@ -15,7 +15,7 @@ internal sealed class HealthGrpcService(HealthState health, ShutdownSequence shu
     public const string ServiceName = "grpc.health.v1.Health";
 
     /// <summary><c>message HealthCheckRequest { string service = 1; }</c>, read as its service name.</summary>
-    static readonly Marshaller<string> ServiceRequest = Marshallers.Create<string>(
+    internal static readonly Marshaller<string> ServiceRequest = Marshallers.Create<string>(
         _ => throw new NotSupportedException("a request is read, never written, by this server"),
         bytes =>
         {
@@ -29,7 +29,7 @@ internal sealed class HealthGrpcService(HealthState health, ShutdownSequence shu
             }) ? service : throw ProtobufWire.Malformed();
         });
 
-    static readonly Marshaller<HealthCheckResponse> Response =
+    internal static readonly Marshaller<HealthCheckResponse> Response =
         ProtobufWire.Reply<HealthCheckResponse>((response, output) => ProtobufWire.WriteVarint(output, 1, (int)response.Status));
 
     // After the marshallers: static fields are set in the order they are written.
