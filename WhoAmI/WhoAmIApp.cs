@@ -44,7 +44,7 @@ internal static class WhoAmIApp
         builder.Services.AddSingleton<HealthState>();
         builder.Services.AddSingleton<ReadinessState>();
         builder.Services.AddSingleton(new FaultState(settings.Faults));
-        builder.Services.AddWhoamiGrpc(settings.Name);
+        builder.Services.AddWhoamiGrpc(settings.Name, settings.MaskIps);
         // Opt-in: nothing listens to the meters (MapMetrics makes the listener only with --metrics), and nothing of
         // OpenTelemetry is registered, unless asked.
         builder.Services.AddSingleton<PrometheusMetrics>();

@@ -53,6 +53,18 @@ public sealed class GrpcTests : IAsyncDisposable
         Assert.Equal(WhoAmIFactory.DottedHostName, reply.Hostname);
     }
 
+    [Fact]
+    public async Task Whoami_with_mask_ips_leaves_the_addresses_out()
+    {
+        await using var app = new WhoAmIFactory(settings: WhoAmISettings.Parse(["--mask-ips"], _ => null));
+        using var channel = GrpcChannel.ForAddress(app.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = app.Server.CreateHandler() });
+
+        var reply = await new Whoami.Whoami.WhoamiClient(channel).WhoamiAsync(new WhoamiRequest(), cancellationToken: Cancel);
+
+        Assert.Empty(reply.Iface);
+        Assert.Equal(WhoAmIFactory.DottedHostName, reply.Hostname);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("whoami.Whoami")]

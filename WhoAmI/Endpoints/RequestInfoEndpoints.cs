@@ -43,7 +43,7 @@ internal static class RequestInfoEndpoints
         }
 
         text.Append("Hostname: ").Append(hostName.GetHostName() ?? "unknown").Append('\n');
-        foreach (var ip in NetworkAddresses.All())
+        foreach (var ip in Addresses(settings))
         {
             text.Append("IP: ").Append(ip).Append('\n');
         }
@@ -58,6 +58,23 @@ internal static class RequestInfoEndpoints
                     .Append("Certificate[0] Issuer: ").Append(client.Issuer).Append('\n')
                     .Append("Certificate[0] Serial: ").Append(client.SerialNumber).Append('\n')
                     .Append("Certificate[0] Valid: ").Append(client.NotBefore.ToString("u")).Append(" to ").Append(client.NotAfter.ToString("u")).Append('\n');
+            }
+        }
+
+        if (CallerIdentity.Of(request) is { } caller)
+        {
+            text.Append("Caller: ").Append(caller.Scheme);
+            text.Append(caller switch
+            {
+                { Malformed: { } reason } => $", malformed: {reason}",
+                { User: { } user } => $", user {user}",
+                { SignatureVerified: false } => " JWT, signature not verified",
+                _ => "",
+            }).Append('\n');
+            if (caller is { JwtHeader: { } jwtHeader, JwtClaims: { } claims })
+            {
+                text.Append("Caller JWT header: ").Append(jwtHeader.GetRawText()).Append('\n')
+                    .Append("Caller JWT claims: ").Append(claims.GetRawText()).Append('\n');
             }
         }
 
@@ -125,7 +142,7 @@ internal static class RequestInfoEndpoints
 
         await context.Response.WriteAsJsonAsync(new ApiInfo(
             Hostname: hostName.GetHostName() ?? "unknown",
-            Ip: NetworkAddresses.All(),
+            Ip: Addresses(settings),
             Headers: headers,
             Url: request.Path + request.QueryString,
             Host: request.Host.Value ?? "",
@@ -134,8 +151,12 @@ internal static class RequestInfoEndpoints
             RemoteAddr: NetworkAddresses.RemoteAddress(context.Connection),
             Environ: ExposedEnvironment(context, settings),
             Protocol: request.Protocol,
-            Tls: ConnectionTls.Of(context)), WhoAmIJsonContext.Default.ApiInfo, cancellationToken: context.RequestAborted);
+            Tls: ConnectionTls.Of(context),
+            Caller: CallerIdentity.Of(request)), WhoAmIJsonContext.Default.ApiInfo, cancellationToken: context.RequestAborted);
     }
+
+    /// <summary>This server's addresses, or none with <c>--mask-ips</c> (behind a CDN they would show the origin).</summary>
+    static IReadOnlyList<string> Addresses(WhoAmISettings settings) => settings.MaskIps ? [] : NetworkAddresses.All();
 
     /// <summary>The status and headers the query asks for, after the wait it asks for; null after a 400 (a bad value
     /// is refused before any wait) or when the client went away.</summary>

@@ -11,10 +11,11 @@ namespace WhoAmI.Grpc;
 internal static class GrpcServices
 {
     /// <param name="name">The <c>--name</c> the Whoami method answers with.</param>
-    public static IServiceCollection AddWhoamiGrpc(this IServiceCollection services, string? name)
+    /// <param name="maskIps">Whether it leaves this server's addresses out (<c>--mask-ips</c>).</param>
+    public static IServiceCollection AddWhoamiGrpc(this IServiceCollection services, string? name, bool maskIps)
     {
         services.AddGrpc();
-        services.TryAddSingleton(provider => new WhoamiGrpcService(provider.GetRequiredService<IHostNameSource>(), name));
+        services.TryAddSingleton(provider => new WhoamiGrpcService(provider.GetRequiredService<IHostNameSource>(), name, maskIps));
         services.TryAddSingleton<HealthGrpcService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<WhoamiGrpcService>, WhoamiGrpcService.Methods>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<HealthGrpcService>, HealthGrpcService.Methods>());

@@ -8,7 +8,7 @@ namespace WhoAmI.Grpc;
 /// <c>whoami.Whoami</c>, as traefik/whoami's grpc.proto declares it (WhoAmI/Protos/whoami.proto): <c>Whoami</c> says what
 /// <c>/</c> says (the name, the host name and the addresses), <c>Bench</c> answers 1.
 /// </summary>
-internal sealed class WhoamiGrpcService(IHostNameSource hostName, string? name)
+internal sealed class WhoamiGrpcService(IHostNameSource hostName, string? name, bool maskIps)
 {
     public const string ServiceName = "whoami.Whoami";
 
@@ -16,7 +16,7 @@ internal sealed class WhoamiGrpcService(IHostNameSource hostName, string? name)
     static readonly Method<Unit, BenchReply> BenchMethod = new(MethodType.Unary, ServiceName, "Bench", ProtobufWire.Empty, BenchReply.Marshaller);
     static readonly Task<BenchReply> One = Task.FromResult(new BenchReply(1));
 
-    Task<WhoamiReply> Whoami() => Task.FromResult(new WhoamiReply(name ?? "", hostName.GetHostName() ?? "", NetworkAddresses.All()));
+    Task<WhoamiReply> Whoami() => Task.FromResult(new WhoamiReply(name ?? "", hostName.GetHostName() ?? "", maskIps ? [] : NetworkAddresses.All()));
 
     /// <summary>The methods, given to Grpc.AspNetCore without reflection.</summary>
     internal sealed class Methods : IServiceMethodProvider<WhoamiGrpcService>

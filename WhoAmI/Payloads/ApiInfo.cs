@@ -13,4 +13,5 @@ internal sealed record ApiInfo(
     string RemoteAddr,
     IReadOnlyDictionary<string, string>? Environ,
     string Protocol,
-    TlsInfo? Tls);
+    TlsInfo? Tls,
+    CallerInfo? Caller);

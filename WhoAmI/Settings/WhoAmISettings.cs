@@ -48,6 +48,10 @@ internal sealed record WhoAmISettings
     /// <summary>How log lines are written: text (the console logger's single line) or one JSON object per line.</summary>
     public LogFormat LogFormat { get; init; }
 
+    /// <summary>Leaves this server's own addresses out of <c>/</c>, <c>/api</c> and gRPC (traefik/whoami#149: behind a
+    /// CDN they would show the origin).</summary>
+    public bool MaskIps { get; init; }
+
     /// <summary>Lets <c>env=true</c> show the environment. Off by default: an environment holds secrets.</summary>
     public bool ExposeEnvironment { get; init; }
 
@@ -107,6 +111,8 @@ internal sealed record WhoAmISettings
             (s, v) => s with { LogFormat = ParseLogFormat(v) }),
         new("--expose-env", "WHOAMI_EXPOSE_ENV", "false", "Allow env=true on / and /api to show the environment",
             (s, v) => s with { ExposeEnvironment = ParseBool(v) }, IsSwitch: true),
+        new("--mask-ips", "WHOAMI_MASK_IPS", "false", "Leave this server's own addresses out of /, /api and gRPC",
+            (s, v) => s with { MaskIps = ParseBool(v) }, IsSwitch: true),
         new("--max-data-bytes", "WHOAMI_MAX_DATA_BYTES", DefaultMaxDataBytes.ToString(CultureInfo.InvariantCulture),
             "Largest answer /data may give, in bytes", (s, v) => s with { MaxDataBytes = ParseSize(v) }),
         new("--drain-delay", "WHOAMI_DRAIN_DELAY", "0s",
