@@ -11,7 +11,7 @@ namespace WhoAmI;
 
 /// <summary>
 /// The one composition root. Program builds the service here from the settings it parsed, and the in-memory tests
-/// build it here from theirs: every middleware and endpoint gets what it needs from <paramref name="settings"/> as an
+/// build it here from theirs: every middleware and endpoint gets what it needs from the settings as an
 /// argument, and nothing reads a copy of the settings from DI.
 /// </summary>
 internal static class WhoAmIApp

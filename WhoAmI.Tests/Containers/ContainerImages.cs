@@ -28,7 +28,7 @@ public sealed class ContainerImages : IAsyncLifetime
         _sdk = new(BuildSdkImageAsync);
         _dockerfile = new(() => BuildDockerfileAsync("whoami-test:dockerfile", []));
         _buildKit = new(BuildWithBuildKitAsync);
-        _buildStage = new(() => BuildDockerfileAsync("whoami-test:1.0", ["--target", "build"]));
+        _buildStage = new(() => BuildDockerfileAsync("whoami-test:build-stage", ["--target", "build"]));
         _trimmed = new(BuildTrimmedImageAsync);
         _archive = new(WriteArchiveAsync);
         _baseDigest = new(ReadBaseDigestAsync);
