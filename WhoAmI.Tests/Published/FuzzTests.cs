@@ -36,7 +36,7 @@ public sealed class FuzzTests(PublishedWhoAmI published)
     [Fact]
     public async Task Mutated_requests_cause_no_crash_no_server_error_and_bounded_memory()
     {
-        var seed = int.TryParse(Environment.GetEnvironmentVariable("WHOAMI_FUZZ_SEED"), out var s) ? s : Random.Shared.Next();
+        var seed = FuzzSeed.Value;
         var count = int.TryParse(Environment.GetEnvironmentVariable("WHOAMI_FUZZ_COUNT"), out var c) ? c : 10_000;
         var replay = $"WHOAMI_FUZZ_SEED={seed} WHOAMI_FUZZ_COUNT={count}";
         TestContext.Current.TestOutputHelper?.WriteLine($"fuzz: {replay}");

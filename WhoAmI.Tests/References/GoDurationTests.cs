@@ -25,7 +25,7 @@ public sealed class GoDurationTests
     public async Task Go_durations_are_accepted_refused_and_valued_as_gos_own_parser_does()
     {
         var go = await GoReferenceAsync();
-        var seed = int.TryParse(Environment.GetEnvironmentVariable("WHOAMI_FUZZ_SEED"), out var s) ? s : Random.Shared.Next();
+        var seed = FuzzSeed.Value;
         TestContext.Current.SendDiagnosticMessage($"go-duration: WHOAMI_FUZZ_SEED={seed}");
         var random = new Random(seed);
         string[] corpus = [.. EdgeCases, .. Enumerable.Range(0, 2000).Select(_ => Generate(random))];

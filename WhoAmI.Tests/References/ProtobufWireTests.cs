@@ -14,17 +14,10 @@ public sealed class ProtobufWireTests
 {
     const int Messages = 1000;
 
-    static Random Seeded(string what)
-    {
-        var seed = int.TryParse(Environment.GetEnvironmentVariable("WHOAMI_FUZZ_SEED"), out var s) ? s : Random.Shared.Next();
-        TestContext.Current.SendDiagnosticMessage($"{what}: WHOAMI_FUZZ_SEED={seed}");
-        return new Random(seed);
-    }
-
     [Fact]
     public void Replies_written_by_protobuf_wire_are_read_back_whole_by_google_protobuf()
     {
-        var random = Seeded("protobuf replies");
+        var random = FuzzSeed.Random("protobuf replies");
         for (var i = 0; i < Messages; i++)
         {
             var reply = new Ours.WhoamiReply(Text(random), Text(random), [.. Enumerable.Range(0, random.Next(6)).Select(_ => Text(random))]);
@@ -46,7 +39,7 @@ public sealed class ProtobufWireTests
     [Fact]
     public void Requests_written_by_google_protobuf_with_unknown_fields_are_read_by_protobuf_wire()
     {
-        var random = Seeded("protobuf requests");
+        var random = FuzzSeed.Random("protobuf requests");
         for (var i = 0; i < Messages; i++)
         {
             var service = Text(random);
@@ -67,7 +60,7 @@ public sealed class ProtobufWireTests
     [Fact]
     public void Malformed_input_that_google_protobuf_refuses_protobuf_wire_refuses_too()
     {
-        var random = Seeded("protobuf malformed");
+        var random = FuzzSeed.Random("protobuf malformed");
         var (refusedByBoth, acceptedByBoth) = (0, 0);
         for (var i = 0; i < 5 * Messages; i++)
         {
