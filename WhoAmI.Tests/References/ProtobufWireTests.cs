@@ -89,6 +89,17 @@ public sealed class ProtobufWireTests
         Assert.True(refusedByBoth > Messages && acceptedByBoth > Messages / 10, $"{refusedByBoth} refused, {acceptedByBoth} accepted");
     }
 
+    /// <summary>Found by the seeded test above (WHOAMI_FUZZ_SEED=597127681): proto3 refuses a string that is not UTF-8,
+    /// and Google.Protobuf does; ProtobufWire read it with replacement characters until then.</summary>
+    [Fact]
+    public void A_service_name_that_is_not_utf8_is_refused_by_both()
+    {
+        byte[] bytes = [0x0a, 0x02, 0xc3, 0x28]; // field 1, two bytes: a lead byte and no continuation
+
+        Assert.True(Refuses(() => global::Grpc.Health.V1.HealthCheckRequest.Parser.ParseFrom(bytes)));
+        Assert.True(Refuses(() => HealthGrpcService.ServiceRequest.Deserializer(bytes)));
+    }
+
     static bool Refuses(Action read)
     {
         try

@@ -1,4 +1,3 @@
-using System.Text;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using WhoAmI.Lifecycle;
@@ -20,13 +19,14 @@ internal sealed class HealthGrpcService(HealthState health, ShutdownSequence shu
         bytes =>
         {
             var service = "";
+            var valid = true;
             return ProtobufWire.ReadFields(bytes, (number, type, value) =>
             {
                 if (number == 1 && ProtobufWire.IsString(type))
                 {
-                    service = Encoding.UTF8.GetString(value);
+                    valid &= ProtobufWire.TryReadString(value, out service);
                 }
-            }) ? service : throw ProtobufWire.Malformed();
+            }) && valid ? service : throw ProtobufWire.Malformed();
         });
 
     internal static readonly Marshaller<HealthCheckResponse> Response =

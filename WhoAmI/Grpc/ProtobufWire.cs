@@ -88,6 +88,24 @@ internal static class ProtobufWire
 
     public static bool IsString(int wireType) => wireType == LengthDelimitedType;
 
+    /// <summary>A string field's bytes as text; false when they are not UTF-8, which proto3 refuses in a string (as
+    /// Google.Protobuf does: ProtobufWireTests found the difference).</summary>
+    public static bool TryReadString(ReadOnlySpan<byte> value, out string text)
+    {
+        try
+        {
+            text = StrictUtf8.GetString(value);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            text = "";
+            return false;
+        }
+    }
+
+    static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     static bool TryReadVarint(ref ReadOnlySpan<byte> bytes, out ulong value)
     {
         value = 0;
