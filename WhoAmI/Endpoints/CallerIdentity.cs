@@ -31,7 +31,7 @@ internal static class CallerIdentity
         var credentials = space > 0 ? value[(space + 1)..].Trim() : "";
         if (values.Count > 1)
         {
-            return new CallerInfo(scheme, Malformed: $"{values.Count} Authorization headers; one is read, none is");
+            return new CallerInfo(scheme, Malformed: $"{values.Count} Authorization headers, where one is allowed: none is read");
         }
 
         return scheme.ToLowerInvariant() switch

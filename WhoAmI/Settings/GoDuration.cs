@@ -38,6 +38,9 @@ internal static class GoDuration
         ["h"] = 3_600_000_000_000,
     };
 
+    // Looked up by span: a ?wait= on every request allocates no string for its unit.
+    static readonly Dictionary<string, ulong>.AlternateLookup<ReadOnlySpan<char>> UnitsBySpan = Units.GetAlternateLookup<ReadOnlySpan<char>>();
+
     /// <summary>Go's <c>time.ParseDuration</c>: <c>[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+</c>, or <c>0</c>, as nanoseconds;
     /// false where Go returns an error.</summary>
     public static bool TryParseNanoseconds(string? text, out long nanoseconds)
@@ -98,7 +101,7 @@ internal static class GoDuration
                 unitLength = s.Length;
             }
 
-            if (unitLength == 0 || !Units.TryGetValue(s[..unitLength].ToString(), out var unit))
+            if (unitLength == 0 || !UnitsBySpan.TryGetValue(s[..unitLength], out var unit))
             {
                 return false;
             }
