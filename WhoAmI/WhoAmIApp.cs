@@ -1,3 +1,4 @@
+using WhoAmI.Chain;
 using WhoAmI.Endpoints;
 using WhoAmI.Grpc;
 using WhoAmI.Lifecycle;
@@ -45,6 +46,12 @@ internal static class WhoAmIApp
         builder.Services.AddSingleton<ReadinessState>();
         builder.Services.AddSingleton(new FaultState(settings.Faults));
         builder.Services.AddWhoamiGrpc(settings.Name, settings.MaskIps);
+        // The HttpClient of /chain, only when there is a backend to call: without one, /chain answers alone.
+        if (settings.Backends.Count > 0)
+        {
+            builder.Services.AddSingleton(_ => new BackendCalls(settings.Backends));
+        }
+
         // Opt-in: nothing listens to the meters (MapMetrics makes the listener only with --metrics), and nothing of
         // OpenTelemetry is registered, unless asked.
         builder.Services.AddSingleton<PrometheusMetrics>();
@@ -88,6 +95,7 @@ internal static class WhoAmIApp
         }
 
         app.MapRequestInfo(settings);
+        app.MapChain(settings);
         app.MapData(settings.MaxDataBytes);
         app.MapEcho();
         app.MapOpenApiDocument();

@@ -7,8 +7,8 @@ namespace WhoAmI.Tests.Deploy;
 
 /// <summary>
 /// deploy/aspire's AppHost started by Aspire.Hosting.Testing with the real orchestrator (DCP) and the real dashboard:
-/// three WhoAmI replicas behind Aspire's proxy, their telemetry read back from the dashboard's own API, over the OTLP
-/// protocol Aspire picks by default (gRPC) and over http/protobuf.
+/// three WhoAmI replicas behind Aspire's proxy and the backend their <c>/chain</c> calls, their telemetry read back from
+/// the dashboard's own API, over the OTLP protocol Aspire picks by default (gRPC) and over http/protobuf.
 /// </summary>
 [Trait("Category", "Aspire")]
 public sealed class AspireTests
@@ -18,7 +18,7 @@ public sealed class AspireTests
     [Theory]
     [InlineData("grpc")]
     [InlineData("http/protobuf")]
-    public async Task Requests_through_the_front_reach_every_replica_and_the_dashboard_shows_each_ones_traces_metrics_and_logs(string protocol)
+    public async Task Requests_through_the_front_reach_every_replica_a_chain_reaches_the_backend_and_the_dashboard_shows_it_all(string protocol)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.WhoAmI_AppHost>(
             [$"--Replicas={Replicas}", $"--OtlpProtocol={protocol}"],
@@ -62,7 +62,8 @@ public sealed class AspireTests
         var resources = await WaitForAsync(api, "/api/telemetry/resources", json =>
             json.EnumerateArray().Count(r => r.GetProperty("name").GetString() == "whoami"
                 && r.GetProperty("hasTraces").GetBoolean() && r.GetProperty("hasMetrics").GetBoolean() && r.GetProperty("hasLogs").GetBoolean()) == Replicas);
-        Assert.Equal(traceOf.Keys.Order(), resources.EnumerateArray().Select(r => r.GetProperty("instanceId").GetString()).Order());
+        Assert.Equal(traceOf.Keys.Order(),
+            resources.EnumerateArray().Where(r => r.GetProperty("name").GetString() == "whoami").Select(r => r.GetProperty("instanceId").GetString()).Order());
 
         var traces = await WaitForAsync(api, "/api/telemetry/traces", json => traceOf.Values.All(t => Contains(json, t)));
         var logs = await WaitForAsync(api, "/api/telemetry/logs", json => traceOf.Values.All(t => Contains(json, t)));
@@ -75,6 +76,31 @@ public sealed class AspireTests
             Assert.Equal(name, log.Instance);
             Assert.Equal(span.Record.GetProperty("spanId").GetString(), log.Record.GetProperty("spanId").GetString());
         }
+
+        // A chain: a replica calls the backend; both hops answer in the caller's trace, and the dashboard has one trace
+        // of three spans: the replica's server span, its HttpClient span, and the backend's server span under that.
+        var chainTrace = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/chain");
+        request.Headers.Add("traceparent", $"00-{chainTrace}-00f067aa0ba902b7-01");
+        using var response = await client.SendAsync(request, Cancel);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var front = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancel)).RootElement;
+        var back = front.GetProperty("backends")[0].GetProperty("answer");
+        Assert.Contains(front.GetProperty("name").GetString(), traceOf.Keys);
+        Assert.Equal("backend", back.GetProperty("name").GetString());
+        Assert.Equal(chainTrace, back.GetProperty("traceId").GetString());
+
+        var chainTraces = await WaitForAsync(api, "/api/telemetry/traces", json =>
+            Records(json, "resourceSpans", "scopeSpans", "spans").Count(s => s.Record.GetProperty("traceId").GetString() == chainTrace) == 3);
+        var chainSpans = Records(chainTraces, "resourceSpans", "scopeSpans", "spans").Where(s => s.Record.GetProperty("traceId").GetString() == chainTrace).ToList();
+        var server = Assert.Single(chainSpans, s => s.Record.GetProperty("parentSpanId").GetString() == "00f067aa0ba902b7");
+        var call = Assert.Single(chainSpans, s => s.Record.GetProperty("parentSpanId").GetString() == server.Record.GetProperty("spanId").GetString());
+        var backendSpan = Assert.Single(chainSpans, s => s.Record.GetProperty("parentSpanId").GetString() == call.Record.GetProperty("spanId").GetString());
+        Assert.Equal(front.GetProperty("name").GetString(), server.Instance);
+        Assert.Equal("GET /chain", server.Record.GetProperty("name").GetString());
+        Assert.Equal("GET", call.Record.GetProperty("name").GetString());
+        Assert.Equal("GET /chain", backendSpan.Record.GetProperty("name").GetString());
+        Assert.NotEqual(server.Instance, backendSpan.Instance);
     }
 
     /// <summary>The name of the replica that answered <c>/api</c>, or null while the front has none to send to.</summary>

@@ -1,14 +1,17 @@
+using System.Text.Json;
 using WhoAmI.Tests.Containers;
 
 namespace WhoAmI.Tests.Deploy;
 
 /// <summary>deploy/compose.yaml on one host, as a user starts it: <c>up --scale whoami=3</c> behind HAProxy, each
-/// replica's metrics on its own address.</summary>
+/// replica's metrics on its own address; deploy/compose.chain.yaml's frontend → backend chain.</summary>
 [Trait("Category", "Swarm")]
 [Collection(ContainerCollection.Name)]
 public sealed class ComposeTests(ContainerImages images)
 {
     static readonly string ComposeFile = Path.Combine(RepositoryRoot.Path, "deploy", "compose.yaml");
+
+    static readonly string ChainFile = Path.Combine(RepositoryRoot.Path, "deploy", "compose.chain.yaml");
 
     [Fact]
     public async Task Compose_up_with_three_replicas_answers_with_each_replicas_container_name()
@@ -59,6 +62,70 @@ public sealed class ComposeTests(ContainerImages images)
         finally
         {
             await Run.ProcessAsync(compose[0], Args("down", "--timeout", "5"), TimeSpan.FromMinutes(2), environment);
+        }
+    }
+
+    [Fact]
+    public async Task Compose_chain_answers_with_the_frontend_then_a_backend_container_in_the_callers_trace()
+    {
+        images.SkipUnlessAvailable();
+        var compose = await ComposeCommandAsync();
+        var project = $"whoami-chain-{Guid.NewGuid():N}"[..20];
+        var port = WhoAmIProcess.FreePort();
+        var environment = new Dictionary<string, string?> { ["WHOAMI_IMAGE"] = await images.SdkImage, ["WHOAMI_PORT"] = $"{port}" };
+        string[] Args(params string[] args) => [.. compose[1..], "-f", ChainFile, "-p", project, .. args];
+        try
+        {
+            await Docker.RunAsync(Args("up", "-d", "--scale", "backend=2"), environment, compose[0]);
+            var backends = (await Docker.RunAsync(Args("ps", "-q", "backend"), environment, compose[0]))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(id => id[..12]).ToList();
+            var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            JsonElement? chain = null;
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (chain is null && DateTime.UtcNow < deadline)
+            {
+                chain = await TryChainAsync(client, traceId);
+                if (chain is null)
+                {
+                    await Task.Delay(200, TestContext.Current.CancellationToken);
+                }
+            }
+
+            Assert.NotNull(chain);
+            var front = chain.Value;
+            Assert.Equal("frontend", front.GetProperty("name").GetString());
+            Assert.Equal(traceId, front.GetProperty("traceId").GetString());
+            var backend = front.GetProperty("backends").EnumerateArray().Single();
+            Assert.Equal("http://backend:8080/chain", backend.GetProperty("url").GetString());
+            var back = backend.GetProperty("answer");
+            Assert.Equal(2, back.GetProperty("hop").GetInt32());
+            Assert.Equal("backend", back.GetProperty("name").GetString());
+            Assert.Contains(back.GetProperty("hostname").GetString(), backends);
+            Assert.Equal(traceId, back.GetProperty("traceId").GetString());
+        }
+        finally
+        {
+            await Run.ProcessAsync(compose[0], Args("down", "--timeout", "5"), TimeSpan.FromMinutes(2), environment);
+        }
+    }
+
+    /// <summary>The frontend's <c>/chain</c> once it answers 200 (the backends up), else null.</summary>
+    static async Task<JsonElement?> TryChainAsync(HttpClient client, string traceId)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/chain");
+            request.Headers.Add("traceparent", $"00-{traceId}-00f067aa0ba902b7-01");
+            using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+            return response.IsSuccessStatusCode
+                ? JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.Clone()
+                : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
         }
     }
 

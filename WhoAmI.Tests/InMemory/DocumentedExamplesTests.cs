@@ -6,7 +6,7 @@ namespace WhoAmI.Tests.InMemory;
 public sealed partial class DocumentedExamplesTests
 {
     /// <summary>Where a duration is written: after a parameter or a flag that takes one, or in backquotes in Go's form.</summary>
-    [GeneratedRegex(@"(?:\bwait=|\bdelay=|--drain-delay[ =]|--fault-delay[ =]|_DELAY[=:] ?""?|example: )(?<d>[-+]?[0-9.][0-9a-zµμ.]*)|`(?<d>[-+]?([0-9]*\.?[0-9]+(ns|us|µs|μs|ms|s|m|h))+)`")]
+    [GeneratedRegex(@"(?:\bwait=|\bdelay=|--drain-delay[ =]|--fault-delay[ =]|--backend-timeout[ =]|_DELAY[=:] ?""?|example: (?=[-+]?[0-9.]+[a-zµμ]))(?<d>[-+]?[0-9.][0-9a-zµμ.]*)|`(?<d>[-+]?([0-9]*\.?[0-9]+(ns|us|µs|μs|ms|s|m|h))+)`")]
     private static partial Regex Duration();
 
     public static TheoryData<string> Files() =>

@@ -238,4 +238,55 @@ public sealed class SettingsTests
     {
         Assert.Equal($"{ListenAddress.DefaultPort}", Assert.Single(WhoAmISettings.All, s => s.Flag == "--port").Default);
     }
+
+    [Fact]
+    public void Backends_keep_the_order_of_the_flags_and_a_bare_server_gets_chain()
+    {
+        var settings = Parse(["--backend", "http://b:8080", "--backend=https://c.example/", "--backend", "http://peer/api?wait=1s"]);
+
+        Assert.Equal(["http://b:8080/chain", "https://c.example/chain", "http://peer/api?wait=1s"], settings.Backends.Select(u => u.ToString()));
+    }
+
+    [Fact]
+    public void Backends_from_the_variable_are_comma_separated_and_flags_replace_them()
+    {
+        var environment = new Dictionary<string, string> { ["WHOAMI_BACKENDS"] = "http://b:8080, http://c:8080" };
+
+        Assert.Equal(["http://b:8080/chain", "http://c:8080/chain"], Parse([], environment).Backends.Select(u => u.ToString()));
+        Assert.Equal(["http://d/chain"], Parse(["--backend", "http://d"], environment).Backends.Select(u => u.ToString()));
+    }
+
+    [Theory]
+    [InlineData("b:8080", "--backend: 'b:8080' is not an http:// or https:// URL")]
+    [InlineData("/chain", "--backend: '/chain' is not an http:// or https:// URL")]
+    [InlineData("ftp://b/", "--backend: 'ftp://b/' is not an http:// or https:// URL")]
+    [InlineData("http://b/#top", "--backend: a URL with user:password@ or a #fragment is refused (http://b:80): the /chain answer shows every URL")]
+    public void A_backend_that_is_not_an_http_url_is_refused_in_one_line(string url, string message)
+    {
+        var e = Assert.Throws<SettingsException>(() => Parse(["--backend", url]));
+
+        Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void A_backend_url_with_a_password_is_refused_without_repeating_the_password()
+    {
+        var e = Assert.Throws<SettingsException>(() => Parse([], new() { ["WHOAMI_BACKENDS"] = "http://u:s3cret@b:8080" }));
+
+        Assert.Equal("WHOAMI_BACKENDS: a URL with user:password@ or a #fragment is refused (http://b:8080): the /chain answer shows every URL", e.Message);
+        Assert.DoesNotContain("s3cret", e.Message);
+    }
+
+    [Theory]
+    [InlineData("1ms", 1)]
+    [InlineData("750ms", 750)]
+    [InlineData("1m", 60000)]
+    public void The_backend_timeout_is_a_go_duration_up_to_a_minute(string value, int milliseconds)
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Parse(["--backend-timeout", value]).BackendTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), Parse([]).BackendTimeout);
+        Assert.Throws<SettingsException>(() => Parse(["--backend-timeout", "61s"]));
+        Assert.Equal("--backend-timeout: '0s' is no time at all: a backend needs some, such as 500ms or 5s",
+            Assert.Throws<SettingsException>(() => Parse(["--backend-timeout", "0s"])).Message);
+    }
 }

@@ -224,4 +224,30 @@ public sealed class OpenTelemetryTests(PublishedWhoAmI published)
 
         Assert.False(app.HasExited);
     }
+
+    [Fact]
+    public async Task A_chain_is_one_trace_whose_client_span_is_the_parent_of_the_backends_server_span()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var b = await published.StartAsync(["--name", "b"], Otlp(receiver));
+        await using var a = await published.StartAsync(["--name", "a", "--backend", b.BaseAddress.ToString()], Otlp(receiver));
+        var traceId = NewTraceId();
+        const string parentId = "00f067aa0ba902b7";
+
+        using var response = await GetAsync(a, "/chain", traceId, parentId, "01");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var spans = await receiver.WaitForSpansAsync(traceId, 3);
+        Assert.Equal(3, spans.Count);
+        var servers = spans.Where(s => s.Span.Kind == Span.Types.SpanKind.Server).ToList();
+        var client = Assert.Single(spans, s => s.Span.Kind == Span.Types.SpanKind.Client);
+        var front = Assert.Single(servers, s => s.ParentSpanId == parentId);
+        var back = Assert.Single(servers, s => s != front);
+        Assert.Equal(Convert.ToHexStringLower(front.Span.SpanId.Span), client.ParentSpanId);
+        Assert.Equal(Convert.ToHexStringLower(client.Span.SpanId.Span), back.ParentSpanId);
+        Assert.Equal("GET", client.Span.Name);
+        Assert.Equal(b.BaseAddress + "chain", client.Attribute("url.full"));
+        Assert.Equal("200", client.Attribute("http.response.status_code"));
+        Assert.Equal("GET /chain", back.Span.Name);
+    }
 }

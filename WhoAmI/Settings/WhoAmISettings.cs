@@ -48,7 +48,7 @@ internal sealed record WhoAmISettings
     /// <summary>How log lines are written: text (the console logger's single line) or one JSON object per line.</summary>
     public LogFormat LogFormat { get; init; }
 
-    /// <summary>Leaves this server's own addresses out of <c>/</c>, <c>/api</c> and gRPC (traefik/whoami#149: behind a
+    /// <summary>Leaves this server's own addresses out of <c>/</c>, <c>/api</c>, <c>/chain</c> and gRPC (traefik/whoami#149: behind a
     /// CDN they would show the origin).</summary>
     public bool MaskIps { get; init; }
 
@@ -74,6 +74,15 @@ internal sealed record WhoAmISettings
 
     /// <summary>Serves <c>/metrics</c> in the Prometheus text format (<see cref="Telemetry.PrometheusMetrics"/>).</summary>
     public bool Metrics { get; init; }
+
+    /// <summary>The services <c>GET /chain</c> calls, in order (<see cref="Endpoints.ChainEndpoints"/>); fixed at start, never
+    /// taken from a request. None by default: <c>/chain</c> then answers with this hop alone, the end of a chain.</summary>
+    public IReadOnlyList<Uri> Backends { get; init; } = [];
+
+    /// <summary>How long <c>/chain</c> waits for each backend's answer, the backend's own calls included.</summary>
+    public TimeSpan BackendTimeout { get; init; } = DefaultBackendTimeout;
+
+    public static readonly TimeSpan DefaultBackendTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>The OTEL_ variables given, for OpenTelemetry .NET (<see cref="OpenTelemetryExport"/>); none by default.</summary>
     public OpenTelemetrySettings OpenTelemetry { get; init; } = OpenTelemetrySettings.None;
@@ -111,7 +120,7 @@ internal sealed record WhoAmISettings
             (s, v) => s with { LogFormat = ParseLogFormat(v) }),
         new("--expose-env", "WHOAMI_EXPOSE_ENV", "false", "Allow env=true on / and /api to show the environment",
             (s, v) => s with { ExposeEnvironment = ParseBool(v) }, IsSwitch: true),
-        new("--mask-ips", "WHOAMI_MASK_IPS", "false", "Leave this server's own addresses out of /, /api and gRPC",
+        new("--mask-ips", "WHOAMI_MASK_IPS", "false", "Leave this server's own addresses out of /, /api, /chain and gRPC",
             (s, v) => s with { MaskIps = ParseBool(v) }, IsSwitch: true),
         new("--max-data-bytes", "WHOAMI_MAX_DATA_BYTES", DefaultMaxDataBytes.ToString(CultureInfo.InvariantCulture),
             "Largest answer /data may give, in bytes", (s, v) => s with { MaxDataBytes = ParseSize(v) }),
@@ -130,6 +139,10 @@ internal sealed record WhoAmISettings
             (s, v) => s with { FaultSwitch = ParseBool(v) }, IsSwitch: true),
         new("--metrics", "WHOAMI_METRICS", "false", "Serve /metrics in the Prometheus text format: requests, connections, GC, memory",
             (s, v) => s with { Metrics = ParseBool(v) }, IsSwitch: true),
+        new("--backend", "WHOAMI_BACKENDS", "", "URL whose /chain GET /chain calls (a URL with a path is called as it is); repeatable, in order; the variable is comma-separated",
+            (s, v) => s with { Backends = [.. s.Backends, .. Chain.BackendUrls.Parse(v)] }, IsRepeatable: true),
+        new("--backend-timeout", "WHOAMI_BACKEND_TIMEOUT", "2s", "How long /chain waits for each backend, its own backends included (Go duration, at most 60s)",
+            (s, v) => s with { BackendTimeout = ParseBackendTimeout(v) }),
         .. OpenTelemetrySettings.Checked.Select(v => new Setting(null, v.Name, v.Default, v.Description, (s, value) => s.WithOpenTelemetry(v.Name, value))),
         new("--probe", null, "", "Request /health on the local port, exit 0 if it answers 2xx, else 1",
             (s, v) => s with { Probe = ParseBool(v) }, IsSwitch: true),
@@ -142,6 +155,12 @@ internal sealed record WhoAmISettings
         var settings = new WhoAmISettings();
         foreach (var setting in All)
         {
+            // A repeatable flag replaces its variable's list rather than adding to it: flags win, as for every setting.
+            if (setting.IsRepeatable && args.Any(a => SplitFlag(a).Flag == setting.Flag))
+            {
+                continue;
+            }
+
             if (setting.EnvironmentVariable is { } name && environment(name) is { Length: > 0 } value)
             {
                 settings = Apply(setting, settings, value, name);
@@ -270,6 +289,12 @@ internal sealed record WhoAmISettings
 
     public static readonly TimeSpan MaxDrainDelay = TimeSpan.FromSeconds(60);
 
+    public static readonly TimeSpan MaxBackendTimeout = TimeSpan.FromSeconds(60);
+
+    static TimeSpan ParseBackendTimeout(string value) => GoDuration.Parse(value, MaxBackendTimeout, "500ms or 5s") is var timeout && timeout > TimeSpan.Zero
+        ? timeout
+        : throw new FormatException($"'{value}' is no time at all: a backend needs some, such as 500ms or 5s");
+
     static TimeSpan ParseDrainDelay(string value) => GoDuration.Parse(value, MaxDrainDelay, "500ms or 5s");
 
     static long ParseSize(string value) =>
@@ -279,14 +304,15 @@ internal sealed record WhoAmISettings
 }
 
 /// <summary>A flag, its environment variable, its default and what it means, and how it sets its value. An
-/// environment variable alone has no flag.</summary>
+/// environment variable alone has no flag. A repeatable flag adds a value each time it is given.</summary>
 internal sealed record Setting(
     string? Flag,
     string? EnvironmentVariable,
     string Default,
     string Description,
     Func<WhoAmISettings, string, WhoAmISettings> Apply,
-    bool IsSwitch = false);
+    bool IsSwitch = false,
+    bool IsRepeatable = false);
 
 /// <summary>A bad flag or environment value: reported on one line, exit code 2.</summary>
 internal sealed class SettingsException(string message) : Exception(message);

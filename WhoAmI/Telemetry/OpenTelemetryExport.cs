@@ -10,13 +10,14 @@ namespace WhoAmI.Telemetry;
 
 /// <summary>
 /// Traces, metrics and logs over OTLP by OpenTelemetry .NET, as Aspire's service defaults wire them: ASP.NET Core's
-/// request spans (continuing the caller's <c>traceparent</c>), ASP.NET Core's, Kestrel's and the runtime's meters, and
+/// request spans (continuing the caller's <c>traceparent</c>), HttpClient's spans of <c>/chain</c>'s calls, ASP.NET Core's,
+/// Kestrel's, HttpClient's and the runtime's meters, and
 /// every log line (with its trace and span ids), exported over gRPC or http/protobuf as the OTEL_ variables say.
 /// </summary>
 internal static class OpenTelemetryExport
 {
-    /// <summary>The meters .NET itself publishes that the metrics export carries: the same as <c>/metrics</c> shows.</summary>
-    public static readonly string[] Meters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime"];
+    /// <summary>The meters .NET itself publishes that the metrics export carries: those <c>/metrics</c> shows, and HttpClient's (<c>/chain</c>).</summary>
+    public static readonly string[] Meters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime", "System.Net.Http"];
 
     public static WebApplicationBuilder AddOpenTelemetryExport(this WebApplicationBuilder builder, OpenTelemetrySettings settings)
     {
@@ -27,7 +28,7 @@ internal static class OpenTelemetryExport
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddDetector(services => new ServiceResource(
                 version, services.GetRequiredService<IHostNameSource>().GetHostName() ?? "unknown", ownKeys)))
-            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation())
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation())
             .WithMetrics(metrics => metrics.AddMeter(Meters))
             .WithLogging(configureBuilder: null, configureOptions: options => options.IncludeFormattedMessage = true)
             .UseOtlpExporter();
