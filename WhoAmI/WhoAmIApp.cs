@@ -62,6 +62,9 @@ internal static class WhoAmIApp
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        // Memory back once a burst is over: a look every 5 s, a collection only when a burst has gone idle.
+        // The timer is held by the lifetime's stopping token, which disposes it.
+        IdleMemoryTrim.Start(app.Lifetime);
 
         if (settings.Verbose)
         {

@@ -60,7 +60,7 @@ def measure(smoke, processes_only=False):
 
     sizes, timings = {}, {}
     if not smoke and not processes_only:
-        sizes, timings = build_images(go_binary)
+        sizes, timings = build_images(go_binary, peer)
         for name, median in container_startups(21).items():
             figures[name]["startup_container"] = median
     return figures, sizes, timings
@@ -98,12 +98,19 @@ def markdown(smoke, rows, sizes, timings, burst):
                   "(a self-signed P-256 certificate), and gRPC's unary `whoami.Whoami/Bench` (an empty message) over h2c.", "",
                   *report.markdown_table(rows, "peer"), ""]
     if burst:
-        lines += [f"Burst: 3 runs of each server, 3,000 connections opened and dropped (reset), RSS 30 s later. WhoAmI kept "
-                  f"{burst[0]:,.0f} KiB above its idle RSS; target: within {report.BURST_LIMIT_KIB:,} KiB "
-                  f"({'met' if burst[1] else '**missed**'}).", ""]
+        kept, limit, reference, each, met = burst
+        names = {"whoami": "WhoAmI", "go": "the Go server", "peer": "traefik/whoami"}
+        lines += [f"Burst: 3 runs of each server, 3,000 connections opened and dropped (reset), RSS 30 s later, above the idle RSS "
+                  "before it: " + ", ".join(f"{names[n]} kept {k:,.0f} KiB" for n, k in each.items())
+                  + f". Target: WhoAmI within {limit:,.0f} KiB ({reference}'s, or 3 MiB, whichever is larger): "
+                  f"{'met' if met else '**missed**'}.", ""]
     if sizes:
-        lines += ["## Images", "", "`docker image inspect -f '{{.Size}}'` and `docker save IMAGE | gzip -c | wc -c`. "
-                  f"The .NET base image here is the offline stand-in (see containers.md).", "",
+        lines += ["## Images", "", "`docker image inspect -f '{{.Size}}'` and `docker save IMAGE | gzip -c | wc -c`. Stand-ins: "
+                  "the .NET base image (runtime-deps:10.0-noble-chiseled) is the offline mirror's (see containers.md); the real "
+                  "one with a Native AOT web API on it is 11.60 MB compressed as Microsoft published it (November 2025, "
+                  "dotnet/dotnet-docker documentation/sample-image-size-report.md, the releasesapi sample). traefik/whoami's "
+                  "image is built as its own Dockerfile's final stage (bench/traefik-whoami/Dockerfile) from the binary above, "
+                  "with Debian 12's zoneinfo and CA bundle in place of its Alpine builder's.", "",
                   "| Image | Size (bytes) | gzip (bytes) |", "|---|---:|---:|"]
         lines += [f"| {label} | {size:,} | {packed:,} |" for label, (size, packed) in sizes.items()]
         lines += ["", "## Warm rebuild after a one-line source change", "",
@@ -141,7 +148,7 @@ def main():
     folder.joinpath("benchmarks.svg").write_text(chart.svg(rows))
     print("\n".join(report.markdown_table(rows, "go") + report.markdown_table(rows, "peer")))
     if burst:
-        say(f"burst: {burst[0]:,.0f} KiB kept above idle, {'within' if burst[1] else 'over'} {report.BURST_LIMIT_KIB:,} KiB")
+        say(f"burst: {burst[0]:,.0f} KiB kept above idle, {'within' if burst[-1] else 'over'} {burst[1]:,.0f} KiB")
     say(f"wrote {(folder / 'benchmarks.md').relative_to(ROOT)}")
     if report.missed(rows, burst) and not options.smoke:
         for m in report.missed(rows, burst):

@@ -324,8 +324,8 @@ def image_size(image):
     return int(run("docker", "image", "inspect", "-f", "{{.Size}}", image))
 
 
-def build_images(go_binary):
-    say("images: SDK path, Dockerfile path, build stage, Go FROM scratch")
+def build_images(go_binary, peer=None):
+    say("images: SDK path, Dockerfile path, build stage, Go FROM scratch" + (", traefik/whoami's" if peer else ""))
     timings = {}
     run("dotnet", "publish", "WhoAmI", "-t:PublishContainer", f"-p:BaseImageRegistry={REGISTRY}", "--nologo")
     dockerfile_args = ["--network", "host", "--build-arg", f"BASE_IMAGE_REGISTRY={REGISTRY}"]
@@ -336,6 +336,15 @@ def build_images(go_binary):
     go_context.mkdir(parents=True)
     shutil.copy(go_binary, go_context / "whoami")
     run("docker", "build", "-q", "-f", str(ROOT / "bench" / "go-whoami" / "Dockerfile"), "-t", "whoami-go:bench", str(go_context), env={"DOCKER_BUILDKIT": "0"})
+    if peer:
+        peer_context = OUT / "peer-image"
+        shutil.rmtree(peer_context, ignore_errors=True)
+        peer_context.mkdir(parents=True)
+        shutil.copy(peer, peer_context / "whoami")
+        shutil.copytree("/usr/share/zoneinfo", peer_context / "zoneinfo", symlinks=True)
+        shutil.copy("/etc/ssl/certs/ca-certificates.crt", peer_context / "ca-certificates.crt")
+        run("docker", "build", "-q", "-f", str(ROOT / "bench" / "traefik-whoami" / "Dockerfile"), "-t", "traefik-whoami:bench", str(peer_context),
+            env={"DOCKER_BUILDKIT": "0"})
 
     # Warm rebuild after a one-line change, in a copy of the sources so the work tree stays as it is.
     copy = OUT / "rebuild"
@@ -362,8 +371,11 @@ def build_images(go_binary):
 
     sizes = {}
     sdk = sdk_image()
-    for label, image in (("whoami-build (build stage)", "whoami-build"), (f"{sdk}, SDK path", sdk),
-                         (f"{sdk}, Dockerfile", "whoami-dockerfile:bench"), ("Go, FROM scratch", "whoami-go:bench")):
+    images = [("whoami-build (build stage)", "whoami-build"), (f"{sdk}, SDK path", sdk),
+              (f"{sdk}, Dockerfile", "whoami-dockerfile:bench"), ("Go tutorial, FROM scratch", "whoami-go:bench")]
+    if peer:
+        images.append((f"traefik/whoami {PEER_COMMIT[:7]}, its Dockerfile's final stage", "traefik-whoami:bench"))
+    for label, image in images:
         sizes[label] = (image_size(image), gzip_size(image))
     return sizes, timings
 

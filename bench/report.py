@@ -48,8 +48,8 @@ FIGURES = [
 ENDPOINTS = ["/bench", "/", "/api", "/data?size=1&unit=kb"]
 FAST_ENDPOINTS = ("/", "/api")
 PEER_FIGURES = [
-    Figure("binary", "App binary, uncompressed (bytes)", "{:,.0f}"),
-    Figure("startup_process", "Start-up to first 200, process (ms)", "{:.1f}", Target(1.5)),
+    Figure("binary", "App binary, uncompressed (bytes)", "{:,.0f}", Target(1.15)),  # issue 35, OpenTelemetry in
+    Figure("startup_process", "Start-up to first 200, process (ms)", "{:.1f}", Target(2.0)),  # issue 35's; 1.5 in issue 25
     Figure("rss_idle", "RSS idle after start (KiB)", "{:,.0f}", Target(1.5)),
     Figure("rss_after", "RSS after load (KiB)", "{:,.0f}", Target(1.25)),
     Figure("rss_burst", "RSS 30 s after 3,000 dropped connections (KiB)", "{:,.0f}"),
@@ -84,24 +84,26 @@ def ratios(figures, reference="go"):
     return rows
 
 
-# Not a ratio: what WhoAmI keeps after a burst must be within this many KiB of its idle RSS.
-BURST_LIMIT_KIB = 8 * 1024
+# What WhoAmI keeps 30 s after a burst (RSS above its idle RSS before it) may be at most what the reference keeps in
+# the same run, traefik/whoami's where it ran, else the Go server's, or this floor, whichever is larger (issue 35).
+BURST_FLOOR_KIB = 3 * 1024
 
 
 def burst_check(figures):
-    """The burst target, in absolute terms: (kept KiB, met)."""
-    w = figures["whoami"]
-    if "rss_burst" not in w:
+    """The burst target: (kept KiB, limit KiB, the reference it came from, kept KiB of each server, met)."""
+    if "rss_burst" not in figures["whoami"]:
         return None
-    kept = w["rss_burst"] - w["rss_burst_idle"]
-    return kept, kept <= BURST_LIMIT_KIB
+    kept = {name: f["rss_burst"] - f["rss_burst_idle"] for name, f in figures.items() if "rss_burst" in f}
+    reference = "peer" if "peer" in kept else "go"
+    limit = max(kept.get(reference, 0), BURST_FLOOR_KIB)
+    return kept["whoami"], limit, REFERENCES[reference][0], kept, kept["whoami"] <= limit
 
 
 def missed(rows, burst=None):
     found = [f"{r['label']}: ratio {r['ratio']:.2f} against {REFERENCES[r.get('reference', 'go')][0]}, target {Target(**r['target'])}"
              for r in rows if r["met"] is False]
-    if burst and not burst[1]:
-        found.append(f"RSS 30 s after a burst: {burst[0]:,.0f} KiB above idle, target within {BURST_LIMIT_KIB:,} KiB")
+    if burst and not burst[-1]:
+        found.append(f"RSS 30 s after a burst: {burst[0]:,.0f} KiB above idle, target within {burst[1]:,.0f} KiB ({burst[2]}'s, or 3 MiB)")
     return found
 
 
