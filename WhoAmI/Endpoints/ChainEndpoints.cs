@@ -20,8 +20,8 @@ internal static class ChainEndpoints
     public const int MaxHops = 8;
 
     /// <summary>What each hop keeps of its caller's time for itself, so that its answer still arrives when a backend
-    /// of its own takes all the time it has.</summary>
-    static readonly TimeSpan TimeKeptPerHop = TimeSpan.FromMilliseconds(100);
+    /// of its own takes all the time it has: a tenth, and at least this.</summary>
+    static readonly TimeSpan LeastTimeKept = TimeSpan.FromMilliseconds(100);
 
     public static IEndpointRouteBuilder MapChain(this IEndpointRouteBuilder app, WhoAmISettings settings)
     {
@@ -45,9 +45,12 @@ internal static class ChainEndpoints
 
         var hop = (callersHop ?? 0) + 1;
         var timeout = settings.BackendTimeout;
-        if (callersTimeout is { } ms && TimeSpan.FromMilliseconds(ms) - TimeKeptPerHop < timeout)
+        var kept = TimeSpan.Zero;
+        if (callersTimeout is { } ms)
         {
-            timeout = TimeSpan.FromMilliseconds(ms) - TimeKeptPerHop;
+            var callers = TimeSpan.FromMilliseconds(ms);
+            kept = callers / 10 > LeastTimeKept ? callers / 10 : LeastTimeKept;
+            timeout = callers - kept < timeout ? callers - kept : timeout;
         }
 
         BackendAnswer[] answers = [];
@@ -60,7 +63,7 @@ internal static class ChainEndpoints
             }
             else if (timeout <= TimeSpan.Zero)
             {
-                stopped = $"{BackendCalls.TimeoutHeader}: {callersTimeout}ms, no more than this hop keeps for its answer ({TimeKeptPerHop.TotalMilliseconds:0}ms); backends not called";
+                stopped = $"{BackendCalls.TimeoutHeader}: {callersTimeout}ms, no more than this hop keeps for its answer ({kept.TotalMilliseconds:0}ms); backends not called";
             }
             else
             {
