@@ -50,7 +50,7 @@ public sealed class ResponseControlTests
     [InlineData("status=600", "status: '600' is not a status code from 200 to 599")]
     [InlineData("status=abc", "status: 'abc' is not a status code from 200 to 599")]
     [InlineData("status=200&status=500", "status: '200,500' is not a status code from 200 to 599")]
-    [InlineData("header=X-Injected:a%0d%0aSet-Cookie:%20x=1", "header: 'X-Injected:a\r\nSet-Cookie: x=1' is not Name:Value with a token name and a printable value of at most 1024 characters")]
+    [InlineData("header=X-Injected:a%0d%0aSet-Cookie:%20x=1", "header: 'X-Injected:a\\r\\nSet-Cookie: x=1' is not Name:Value with a token name and a printable value of at most 1024 characters")]
     [InlineData("header=Bad%20Name:1", "header: 'Bad Name:1' is not Name:Value with a token name and a printable value of at most 1024 characters")]
     [InlineData("header=NoColon", "header: 'NoColon' is not Name:Value with a token name and a printable value of at most 1024 characters")]
     [InlineData("header=:empty", "header: ':empty' is not Name:Value with a token name and a printable value of at most 1024 characters")]

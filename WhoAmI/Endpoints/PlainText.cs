@@ -20,7 +20,31 @@ internal static class PlainText
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body).AsTask();
     }
 
-    /// <summary>A 400 with a one-line reason.</summary>
+    /// <summary>A 400 with a one-line reason. A value quoted in it may hold any character a request can carry: control
+    /// characters are written as escapes (<c>\r</c>, <c>\n</c>, <c>\u0000</c>), so the reason stays one line whatever was sent.</summary>
     public static Task BadRequestAsync(HttpContext context, string reason) =>
-        WriteAsync(context, reason + "\n", StatusCodes.Status400BadRequest);
+        WriteAsync(context, OneLine(reason) + "\n", StatusCodes.Status400BadRequest);
+
+    internal static string OneLine(string text)
+    {
+        if (!text.Any(char.IsControl))
+        {
+            return text;
+        }
+
+        var line = new StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            line.Append(c switch
+            {
+                '\r' => "\\r",
+                '\n' => "\\n",
+                '\t' => "\\t",
+                _ when char.IsControl(c) => $"\\u{(int)c:x4}",
+                _ => c.ToString(),
+            });
+        }
+
+        return line.ToString();
+    }
 }
