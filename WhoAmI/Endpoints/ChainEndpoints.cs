@@ -83,7 +83,7 @@ internal static class ChainEndpoints
             Hop: hop,
             Name: settings.Name,
             Hostname: hostName.GetHostName() ?? "unknown",
-            Ip: settings.MaskIps ? [] : NetworkAddresses.All(),
+            Ip: NetworkAddresses.Shown(settings.MaskIps),
             RemoteAddr: NetworkAddresses.RemoteAddress(context.Connection),
             TraceId: Activity.Current?.TraceId.ToHexString(),
             DurationMs: Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 2),

@@ -43,7 +43,7 @@ internal static class RequestInfoEndpoints
         }
 
         text.Append("Hostname: ").Append(hostName.GetHostName() ?? "unknown").Append('\n');
-        foreach (var ip in Addresses(settings))
+        foreach (var ip in NetworkAddresses.Shown(settings.MaskIps))
         {
             text.Append("IP: ").Append(ip).Append('\n');
         }
@@ -142,7 +142,7 @@ internal static class RequestInfoEndpoints
 
         await context.Response.WriteAsJsonAsync(new ApiInfo(
             Hostname: hostName.GetHostName() ?? "unknown",
-            Ip: Addresses(settings),
+            Ip: NetworkAddresses.Shown(settings.MaskIps),
             Headers: headers,
             Url: request.Path + request.QueryString,
             Host: request.Host.Value ?? "",
@@ -154,9 +154,6 @@ internal static class RequestInfoEndpoints
             Tls: ConnectionTls.Of(context),
             Caller: CallerIdentity.Of(request)), WhoAmIJsonContext.Default.ApiInfo, cancellationToken: context.RequestAborted);
     }
-
-    /// <summary>This server's addresses, or none with <c>--mask-ips</c> (behind a CDN they would show the origin).</summary>
-    static IReadOnlyList<string> Addresses(WhoAmISettings settings) => settings.MaskIps ? [] : NetworkAddresses.All();
 
     /// <summary>The status and headers the query asks for, after the wait it asks for; null after a 400 (a bad value
     /// is refused before any wait) or when the client went away.</summary>

@@ -16,7 +16,7 @@ internal sealed class WhoamiGrpcService(IHostNameSource hostName, string? name, 
     static readonly Method<Unit, BenchReply> BenchMethod = new(MethodType.Unary, ServiceName, "Bench", ProtobufWire.Empty, BenchReply.Marshaller);
     static readonly Task<BenchReply> One = Task.FromResult(new BenchReply(1));
 
-    Task<WhoamiReply> Whoami() => Task.FromResult(new WhoamiReply(name ?? "", hostName.GetHostName() ?? "", maskIps ? [] : NetworkAddresses.All()));
+    Task<WhoamiReply> Whoami() => Task.FromResult(new WhoamiReply(name ?? "", hostName.GetHostName() ?? "", NetworkAddresses.Shown(maskIps)));
 
     /// <summary>The methods, given to Grpc.AspNetCore without reflection.</summary>
     internal sealed class Methods : IServiceMethodProvider<WhoamiGrpcService>

@@ -10,7 +10,7 @@ namespace WhoAmI.Lifecycle;
 /// </summary>
 internal sealed class IdleMemoryTrim : IDisposable
 {
-    public static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
+    static readonly TimeSpan Period = TimeSpan.FromSeconds(5);
 
     /// <summary>Less than this allocated in one period is idle: the server's own timers allocate a few KiB.</summary>
     const long IdleBytes = 256 * 1024;
@@ -22,18 +22,10 @@ internal sealed class IdleMemoryTrim : IDisposable
     long _lastLook = GC.GetTotalAllocatedBytes();
     long _lastTrim = GC.GetTotalAllocatedBytes();
 
-    /// <summary>The number of trims so far (for the tests).</summary>
-    public int Trims { get; private set; }
-
     IdleMemoryTrim() => _timer = new Timer(_ => Look(), null, Period, Period);
 
     /// <summary>Looks every period from start to stop.</summary>
-    public static IdleMemoryTrim Start(IHostApplicationLifetime lifetime)
-    {
-        var trim = new IdleMemoryTrim();
-        lifetime.ApplicationStopping.Register(trim.Dispose);
-        return trim;
-    }
+    public static void Start(IHostApplicationLifetime lifetime) => lifetime.ApplicationStopping.Register(new IdleMemoryTrim().Dispose);
 
     void Look()
     {
@@ -44,7 +36,6 @@ internal sealed class IdleMemoryTrim : IDisposable
         {
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             _lastTrim = _lastLook = GC.GetTotalAllocatedBytes();
-            Trims++;
         }
     }
 

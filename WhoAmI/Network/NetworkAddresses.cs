@@ -13,6 +13,10 @@ internal static class NetworkAddresses
     static readonly Lock Gate = new();
     static string[]? _current;
 
+    /// <summary>What an answer shows: <see cref="All"/>, or none with <c>--mask-ips</c> (traefik/whoami#149: behind a
+    /// CDN they would show the origin). Every answer that lists this server's addresses asks here.</summary>
+    public static IReadOnlyList<string> Shown(bool maskIps) => maskIps ? [] : All();
+
     public static IReadOnlyList<string> All()
     {
         if (Changes is null)
