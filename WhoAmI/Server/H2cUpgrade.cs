@@ -183,6 +183,14 @@ internal static class H2cUpgrade
             {
                 var read = await client.ReadAsync(closed);
                 before = read.Buffer;
+                if (!StartsLikePreface(before))
+                {
+                    // Not HTTP/2: handed to Kestrel as it is, which ends the connection with GOAWAY PROTOCOL_ERROR (a
+                    // "length" read from these bytes would have had this wait for up to 16 MB that never come).
+                    firstFrame = 0;
+                    break;
+                }
+
                 if (before.Length >= frameHeaderEnd && firstFrame == frameHeaderEnd)
                 {
                     before.Slice(Http2PriorKnowledge.Preface.Length, 3).CopyTo(length);
@@ -205,7 +213,11 @@ internal static class H2cUpgrade
 
             client.AdvanceTo(before.GetPosition(prefix));
 
-            request.WriteHeadersFrames(toKestrel);
+            if (firstFrame > 0)
+            {
+                request.WriteHeadersFrames(toKestrel);
+            }
+
             await toKestrel.FlushAsync(closed);
 
             while (true)
@@ -236,6 +248,15 @@ internal static class H2cUpgrade
         {
             await client.CompleteAsync();
         }
+    }
+
+    /// <summary>Whether what has come so far could still be the preface.</summary>
+    static bool StartsLikePreface(ReadOnlySequence<byte> bytes)
+    {
+        Span<byte> start = stackalloc byte[Http2PriorKnowledge.Preface.Length];
+        var length = (int)Math.Min(bytes.Length, start.Length);
+        bytes.Slice(0, length).CopyTo(start);
+        return start[..length].SequenceEqual(Http2PriorKnowledge.Preface[..length]);
     }
 
     sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

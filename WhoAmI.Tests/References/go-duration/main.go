@@ -1,5 +1,5 @@
 // The reference for WhoAmI's GoDuration: Go's own time.ParseDuration. One string per line on stdin; one line per
-// string on stdout: "ok NANOSECONDS" or "error". Built and run by WhoAmI.Tests/Settings/GoDurationTests.cs.
+// string on stdout: "ok NANOSECONDS" or "error". Built and run by WhoAmI.Tests/References/GoDurationTests.cs.
 package main
 
 import (
