@@ -47,7 +47,9 @@ def main(logs):
             print(f"| {name} | {s['total']} | {s['succeeded']} | {s['failed']} | {s['skipped']} | {s['duration']} |")
         print()
     sections = (("Image builds", "build: "), ("Multi-arch images", "multi-arch "), ("Swarm behind HAProxy", "swarm: "),
-                ("Shutdown drain", "drain: "), ("Metrics read back by Prometheus", "metrics: "))
+                ("Shutdown drain", "drain: "), ("Metrics read back by Prometheus", "metrics: "),
+                ("h2c beside Go's h2c.NewHandler (References/H2cTests)", "h2c: "),
+                ("HTTP/2 abuse (Published/Http2AbuseTests)", "http2 abuse: "))
     known = tuple(prefix for _, prefix in sections)
     # A figure under a prefix not listed above is still shown, at the end, rather than dropped.
     for section, prefix in (*sections, ("Other", "")):

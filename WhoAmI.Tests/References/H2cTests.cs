@@ -68,7 +68,7 @@ public sealed class H2cTests(PublishedWhoAmI published, GoH2cReference go) : ICl
         var whoAmI = await UpgradeOutcomeAsync(app.BaseAddress.Port, test);
         var reference = await UpgradeOutcomeAsync(go.ServerPort, test);
 
-        TestContext.Current.SendDiagnosticMessage($"h2c '{name}': WhoAmI {whoAmI}; Go {reference}");
+        Measurements.Record($"h2c: {name}", whoAmI == reference ? $"both: {whoAmI}" : $"WhoAmI: {whoAmI}; Go: {reference}");
         if (test.Why is null)
         {
             Assert.Equal(reference, whoAmI);
@@ -122,7 +122,7 @@ public sealed class H2cTests(PublishedWhoAmI published, GoH2cReference go) : ICl
         var whoAmI = await RunClientAsync(client, args, app.BaseAddress.Port, body);
         var reference = await RunClientAsync(client, args, go.ServerPort, body);
 
-        TestContext.Current.SendDiagnosticMessage($"h2c {client} {string.Join(' ', args)}: WhoAmI [{whoAmI}]; Go [{reference}]");
+        Measurements.Record($"h2c: {client} {string.Join(' ', args)}", whoAmI == reference ? $"both: {whoAmI}" : $"WhoAmI: {whoAmI}; Go: {reference}");
         if (client == "curl" && args.Contains("-d"))
         {
             Assert.Equal(("1.1 200", "2 200"), (whoAmI, reference)); // the "a body" difference

@@ -52,15 +52,18 @@ internal static class H2cUpgrade
             return null;
         }
 
+        // Anything Kestrel's HTTP/1.1 might refuse is left to it: this parser may be stricter than Kestrel's (the request
+        // is then served as HTTP/1.1, which the RFC allows), never looser (ProtocolFuzzTests hold it to Kestrel's answers).
         var requestLine = lines[0].Split(' ');
-        if (requestLine is not [var method, var target, "HTTP/1.1"] || !target.StartsWith('/'))
+        if (requestLine is not [var method, var target, "HTTP/1.1"] || !target.StartsWith('/')
+            || target.AsSpan().ContainsAnyExceptInRange('!', '~') || target.Contains("%00", StringComparison.Ordinal))
         {
             return null;
         }
 
         var fields = new List<KeyValuePair<string, string>>();
         string? host = null, settings = null;
-        int settingsCount = 0;
+        int settingsCount = 0, hostCount = 0;
         bool upgradeToH2c = false, connectionSaysSettings = false;
         foreach (var line in lines.AsSpan(1))
         {
@@ -77,9 +80,9 @@ internal static class H2cUpgrade
 
             var name = line[..colon].ToLowerInvariant();
             var value = line[(colon + 1)..].Trim(' ', '\t');
-            if (!IsToken(name) || value.Any(c => c < ' ' && c != '\t' || c == '\x7f'))
+            if (!IsToken(name) || value.Any(c => c < ' ' && c != '\t' || c >= '\x7f'))
             {
-                return null; // Kestrel answers 400
+                return null; // Kestrel answers 400 (to a byte over 0x7e too: it takes ASCII only)
             }
 
             switch (name)
@@ -95,7 +98,7 @@ internal static class H2cUpgrade
                     settingsCount++;
                     break;
                 case "host":
-                    host = value;
+                    host = hostCount++ == 0 && IsHost(value) ? value : null; // Kestrel answers 400 to two, or to a bad one
                     break;
                 case "content-length" when value != "0":
                 case "transfer-encoding":
@@ -115,6 +118,19 @@ internal static class H2cUpgrade
             ? new UpgradeRequest([new(":method", method), new(":scheme", "http"), new(":authority", host), new(":path", target), .. fields])
             : null;
     }
+
+    /// <summary>A Host as RFC 3986 §3.2.2 writes it: a name or address of its characters, then at most a numeric port.
+    /// Empty is valid HTTP/1.1 but says nothing for <c>:authority</c>: not upgraded either.</summary>
+    static bool IsHost(string value)
+    {
+        var port = value.LastIndexOf(':');
+        var name = port > value.LastIndexOf(']') ? value[..port] : value;
+        return name.Length > 0 && !name.AsSpan().ContainsAnyExcept(HostCharacters)
+            && (name.Length == value.Length || !value.AsSpan(port + 1).ContainsAnyExceptInRange('0', '9'));
+    }
+
+    static readonly System.Buffers.SearchValues<char> HostCharacters =
+        System.Buffers.SearchValues.Create("-._~!$&'()*+,;=%[]:0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
     /// <summary>A field name as RFC 9110 §5.6.2 allows it: tchar only.</summary>
     static bool IsToken(string name) => name.Length > 0 && !name.AsSpan().ContainsAnyExcept(TokenCharacters);
