@@ -143,47 +143,63 @@ async Task<string> TokenAsync(string challenge, string repository, Authenticatio
     return (token.RootElement.TryGetProperty("token", out var t) ? t : token.RootElement.GetProperty("access_token")).GetString()!;
 }
 
-// "user:password" as the SDK finds it: for the registry pushed to DOTNET_CONTAINER_PUSH_REGISTRY_UNAME/PWORD, then
-// DOTNET_CONTAINER_REGISTRY_UNAME/PWORD; for the base DOTNET_CONTAINER_PULL_REGISTRY_UNAME/PWORD (SDK_CONTAINER_… the same);
-// then the Docker config (DOCKER_CONFIG or ~/.docker): its auths, credHelpers or credsStore.
+// "user:password" as SDK 10.0.401's container tooling finds it; Registries/CredentialLookupTests hold each path to the
+// SDK's own push. For the registry pushed to DOTNET_CONTAINER_PUSH_REGISTRY_UNAME/PWORD, DOTNET_CONTAINER_REGISTRY_UNAME/PWORD
+// or SDK_CONTAINER_REGISTRY_UNAME/PWORD (not SDK_CONTAINER_PUSH_…); for the base DOTNET_CONTAINER_PULL_REGISTRY_UNAME/PWORD
+// only (not SDK_CONTAINER_PULL_…). Then the config files Valleysoft.DockerCredsProvider reads for the SDK, the first that answers: Podman's
+// $XDG_RUNTIME_DIR/containers/auth.json and ($XDG_CONFIG_DIR or ~/.config)/containers/auth.json, then Docker's
+// ($DOCKER_CONFIG or ~/.docker)/config.json. In each: credHelpers for the registry, else credsStore (for every registry,
+// before auths), else the auths entry named as the registry (or https:// and the registry), and only its "auth":
+// the SDK does not read "username" and "password".
 static string? Credentials(string registry, bool push)
 {
-    foreach (var prefix in new[] { "DOTNET_CONTAINER", "SDK_CONTAINER" })
+    foreach (var pair in push ? new[] { "DOTNET_CONTAINER_PUSH_REGISTRY", "DOTNET_CONTAINER_REGISTRY", "SDK_CONTAINER_REGISTRY" } : ["DOTNET_CONTAINER_PULL_REGISTRY"])
     {
-        foreach (var kind in push ? new[] { "_PUSH_REGISTRY", "_REGISTRY" } : ["_PULL_REGISTRY"])
+        if (Environment.GetEnvironmentVariable($"{pair}_UNAME") is { Length: > 0 } user
+            && Environment.GetEnvironmentVariable($"{pair}_PWORD") is { Length: > 0 } password)
         {
-            if (Environment.GetEnvironmentVariable($"{prefix}{kind}_UNAME") is { Length: > 0 } user
-                && Environment.GetEnvironmentVariable($"{prefix}{kind}_PWORD") is { Length: > 0 } password)
+            return $"{user}:{password}";
+        }
+    }
+
+    var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+    string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+    var files = new List<string>();
+    if (Variable("XDG_RUNTIME_DIR") is { } runtime)
+    {
+        files.Add(Path.Combine(runtime, "containers", "auth.json"));
+    }
+
+    files.Add(Path.Combine(Variable("XDG_CONFIG_DIR") ?? Path.Combine(home, ".config"), "containers", "auth.json"));
+    files.Add(Path.Combine(Variable("DOCKER_CONFIG") ?? Path.Combine(home, ".docker"), "config.json"));
+    foreach (var file in files.Where(File.Exists))
+    {
+        using var config = JsonDocument.Parse(File.ReadAllText(file));
+        var root = config.RootElement;
+        if (root.TryGetProperty("credHelpers", out var helpers) && helpers.TryGetProperty(registry, out var named))
+        {
+            return FromHelper(named.GetString()!, registry);
+        }
+
+        if (root.TryGetProperty("credsStore", out var store))
+        {
+            return FromHelper(store.GetString()!, registry);
+        }
+
+        if (root.TryGetProperty("auths", out var auths))
+        {
+            foreach (var name in new[] { registry, $"https://{registry}" })
             {
-                return $"{user}:{password}";
+                if (auths.TryGetProperty(name, out var entry))
+                {
+                    return entry.TryGetProperty("auth", out var auth) && auth.GetString() is { Length: > 0 } encoded
+                        ? Encoding.UTF8.GetString(Convert.FromBase64String(encoded)) : null;
+                }
             }
         }
     }
 
-    var file = Path.Combine(Environment.GetEnvironmentVariable("DOCKER_CONFIG") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker"), "config.json");
-    if (!File.Exists(file))
-    {
-        return null;
-    }
-
-    using var config = JsonDocument.Parse(File.ReadAllText(file));
-    var root = config.RootElement;
-    if (root.TryGetProperty("auths", out var auths) && auths.TryGetProperty(registry, out var entry))
-    {
-        if (entry.TryGetProperty("auth", out var auth) && auth.GetString() is { Length: > 0 } encoded)
-        {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
-        }
-
-        if (entry.TryGetProperty("username", out var user) && entry.TryGetProperty("password", out var password))
-        {
-            return $"{user.GetString()}:{password.GetString()}";
-        }
-    }
-
-    var helper = root.TryGetProperty("credHelpers", out var helpers) && helpers.TryGetProperty(registry, out var named) ? named.GetString()
-        : root.TryGetProperty("credsStore", out var store) ? store.GetString() : null;
-    return helper is null ? null : FromHelper(helper, registry);
+    return null;
 }
 
 // docker-credential-HELPER get, with the registry on standard input: {"Username": …, "Secret": …}.
