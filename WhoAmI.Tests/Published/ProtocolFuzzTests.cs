@@ -6,7 +6,7 @@ namespace WhoAmI.Tests.Published;
 
 /// <summary>
 /// Seeded fuzz of the parsers of untrusted input that sit before Kestrel's own: the HTTP/1.1 head of an upgrade
-/// request and its <c>HTTP2-Settings</c> (WhoAmI/Server/H2cUpgrade.cs), and gRPC frames and messages on the wire
+/// request and its <c>HTTP2-Settings</c> (WhoAmI/Server/H2cUpgrade.cs; a third of the values generated), and gRPC frames and messages on the wire
 /// (WhoAmI/Grpc/). Replay a run with WHOAMI_FUZZ_SEED=….
 /// </summary>
 [Collection(PublishedCollection.Name)]
@@ -96,7 +96,7 @@ public sealed class ProtocolFuzzTests(PublishedWhoAmI published)
         fields.Add(Mostly("Upgrade: h2c", ["Upgrade: H2C", "Upgrade: websocket, h2c", "Upgrade: h2", "Upgrade: h2c ", "Upgrade:h2c", "Upgrade: h2cx"]));
         for (var n = random.Next(10) switch { 0 => 0, 1 => 2, _ => 1 }; n > 0; n--)
         {
-            fields.Add("HTTP2-Settings: " + Mostly("AAMAAABk", Settings));
+            fields.Add("HTTP2-Settings: " + (random.Next(3) == 0 ? RandomSettings(random) : Mostly("AAMAAABk", Settings)));
         }
 
         if (random.Next(8) == 0)
@@ -106,6 +106,15 @@ public sealed class ProtocolFuzzTests(PublishedWhoAmI published)
 
         fields = [.. fields.OrderBy(_ => random.Next())];
         return $"{Mostly("GET", Methods)} {Mostly("/whoami", Targets)} {Mostly("HTTP/1.1", Versions)}\r\n{string.Join("", fields.Select(f => f + "\r\n"))}\r\n";
+    }
+
+    /// <summary>An HTTP2-Settings value: base64url of 0–20 settings, now and then cut, padded or with a stranger in it.</summary>
+    static string RandomSettings(Random random)
+    {
+        var payload = new byte[6 * random.Next(0, 21) + (random.Next(5) == 0 ? random.Next(1, 6) : 0)];
+        random.NextBytes(payload);
+        var value = Convert.ToBase64String(payload).TrimEnd(random.Next(6) == 0 ? ' ' : '=').Replace('+', '-').Replace('/', '_');
+        return random.Next(8) == 0 && value.Length > 0 ? value.Insert(random.Next(value.Length), "+/= .\u00e9"[random.Next(6)].ToString()) : value;
     }
 
     sealed record UpgradeOutcome(bool Upgraded, int Status, string Detail);
