@@ -119,18 +119,29 @@ internal static class H2cUpgrade
             : null;
     }
 
-    /// <summary>A Host as RFC 3986 §3.2.2 writes it: a name or address of its characters, then at most a numeric port.
-    /// Empty is valid HTTP/1.1 but says nothing for <c>:authority</c>: not upgraded either.</summary>
+    /// <summary>A Host this parser is sure Kestrel takes: a name of letters, digits and <c>-._~</c>, or an IP literal in
+    /// brackets, then at most a colon and a port. Kestrel refuses much of the rest of RFC 3986 §3.2.2 (<c>a,b</c>,
+    /// <c>%41</c>, <c>x:</c>); what it would take and this does not is served as HTTP/1.1. Empty says nothing for
+    /// <c>:authority</c>: not upgraded either.</summary>
     static bool IsHost(string value)
     {
-        var port = value.LastIndexOf(':');
-        var name = port > value.LastIndexOf(']') ? value[..port] : value;
-        return name.Length > 0 && !name.AsSpan().ContainsAnyExcept(HostCharacters)
-            && (name.Length == value.Length || !value.AsSpan(port + 1).ContainsAnyExceptInRange('0', '9'));
+        var literal = value.StartsWith('[');
+        var end = literal ? value.IndexOf(']') + 1 : value.IndexOf(':') is var colon and >= 0 ? colon : value.Length;
+        if (end <= (literal ? 2 : 0))
+        {
+            return false;
+        }
+
+        var name = value.AsSpan(0, end);
+        var port = value.AsSpan(end);
+        return (literal ? !name[1..^1].ContainsAnyExcept(IpLiteralCharacters) : !name.ContainsAnyExcept(NameCharacters))
+            && (port.IsEmpty || port.Length is > 1 and <= 6 && port[0] == ':' && !port[1..].ContainsAnyExceptInRange('0', '9'));
     }
 
-    static readonly System.Buffers.SearchValues<char> HostCharacters =
-        System.Buffers.SearchValues.Create("-._~!$&'()*+,;=%[]:0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    static readonly System.Buffers.SearchValues<char> NameCharacters =
+        System.Buffers.SearchValues.Create("-._~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+    static readonly System.Buffers.SearchValues<char> IpLiteralCharacters = System.Buffers.SearchValues.Create(":.0123456789abcdefABCDEF");
 
     /// <summary>A field name as RFC 9110 §5.6.2 allows it: tchar only.</summary>
     static bool IsToken(string name) => name.Length > 0 && !name.AsSpan().ContainsAnyExcept(TokenCharacters);
