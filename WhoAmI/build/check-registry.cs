@@ -170,6 +170,7 @@ static string? Credentials(string registry, bool push)
         files.Add(Path.Combine(runtime, "containers", "auth.json"));
     }
 
+    // XDG_CONFIG_DIR, not XDG_CONFIG_HOME: the variable Valleysoft.DockerCredsProvider reads, so the one the SDK does.
     files.Add(Path.Combine(Variable("XDG_CONFIG_DIR") ?? Path.Combine(home, ".config"), "containers", "auth.json"));
     files.Add(Path.Combine(Variable("DOCKER_CONFIG") ?? Path.Combine(home, ".docker"), "config.json"));
     foreach (var file in files.Where(File.Exists))
