@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
 using Grpc.Core;
@@ -70,18 +69,17 @@ public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
         await using var app = await published.StartAsync();
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, app.BaseAddress.Port, Cancel);
-        await socket.SendAsync(Encoding.ASCII.GetBytes(
+        await using var connection = new NetworkStream(socket, ownsSocket: false);
+        await connection.WriteAsync(Encoding.ASCII.GetBytes(
             "GET /whoami HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n" +
-            "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nUser-Agent: raw\r\n\r\n"), SocketFlags.None, Cancel);
+            "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nUser-Agent: raw\r\n\r\n"), Cancel);
 
-        var head = await ReadHeadAsync(socket);
+        var head = await RawHttp.ReadHeadAsync(connection, TimeSpan.FromSeconds(10));
         Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", head);
         Assert.Contains("\r\nUpgrade: h2c\r\n", head);
 
-        // The client's connection preface: the magic and an empty SETTINGS frame.
-        byte[] preface = [.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8, 0, 0, 0, 4, 0, 0, 0, 0, 0];
-        await socket.SendAsync(preface, SocketFlags.None, Cancel);
-        var (frames, body) = await ReadStreamOneAsync(socket);
+        await connection.WriteAsync(Http2Wire.ClientPreface, Cancel);
+        var (frames, body) = await ReadStreamOneAsync(connection);
 
         Assert.Equal(0x4, frames[0].Type); // the server's SETTINGS comes first
         Assert.Contains(frames, f => f is { Type: 0x1, Stream: 1 }); // HEADERS of the answer
@@ -136,46 +134,27 @@ public sealed class GrpcAndUpgradeTests(PublishedWhoAmI published) : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/whoami", Cancel)).StatusCode);
     }
 
-    static async Task<string> ReadHeadAsync(Socket socket)
-    {
-        var head = new List<byte>();
-        var one = new byte[1];
-        while (!(head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
-        {
-            Assert.Equal(1, await socket.ReceiveAsync(one, SocketFlags.None, Cancel));
-            head.Add(one[0]);
-        }
-
-        return Encoding.ASCII.GetString([.. head]);
-    }
-
     /// <summary>Frames until stream 1 ends; the DATA of stream 1 as text.</summary>
-    static async Task<(List<(int Type, int Stream)> Frames, string Body)> ReadStreamOneAsync(Socket socket)
+    static async Task<(List<(int Type, int Stream)> Frames, string Body)> ReadStreamOneAsync(Stream connection)
     {
-        await using var connection = new NetworkStream(socket, ownsSocket: false);
         var frames = new List<(int Type, int Stream)>();
         var body = new MemoryStream();
-        var header = new byte[9];
         while (true)
         {
-            await connection.ReadExactlyAsync(header, Cancel);
-            var length = header[0] << 16 | header[1] << 8 | header[2];
-            var (type, flags, stream) = (header[3], header[4], BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(5)) & 0x7fffffff);
-            var payload = new byte[length];
-            await connection.ReadExactlyAsync(payload, Cancel);
-            frames.Add((type, stream));
-            if (type == 0x0 && stream == 1)
+            var frame = await Http2Wire.ReadFrameAsync(connection, Cancel) ?? throw new EndOfStreamException("the server closed before stream 1 ended");
+            frames.Add((frame.Type, frame.Stream));
+            if (frame is { Type: Http2Wire.Data, Stream: 1 })
             {
-                body.Write(payload);
+                body.Write(frame.Payload);
             }
 
-            if (stream == 1 && (flags & 0x1) != 0 && type is 0x0 or 0x1)
+            if (frame.Stream == 1 && (frame.Flags & Http2Wire.EndStream) != 0 && frame.Type is Http2Wire.Data or Http2Wire.Headers)
             {
                 return (frames, Encoding.UTF8.GetString(body.ToArray()));
             }
 
-            Assert.True(type != 0x7, "the server sent GOAWAY");
-            Assert.True(type != 0x3 || stream != 1, "the server reset stream 1");
+            Assert.True(frame.Type != Http2Wire.GoAway, "the server sent GOAWAY");
+            Assert.True(frame.Type != Http2Wire.RstStream || frame.Stream != 1, "the server reset stream 1");
         }
     }
 }

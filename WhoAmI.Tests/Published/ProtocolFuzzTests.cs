@@ -140,12 +140,11 @@ public sealed class ProtocolFuzzTests(PublishedWhoAmI published)
         {
         }
 
-        var head = new StringBuilder();
-        await ReadHeadAsync(connection, head, TimeSpan.FromSeconds(10));
+        var head = await RawHttp.ReadHeadAsync(connection, TimeSpan.FromSeconds(10));
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
         timeout.CancelAfter(TimeSpan.FromSeconds(3));
-        var status = RawHttp.StatusOf(head.ToString());
+        var status = RawHttp.StatusOf(head);
         if (status != 101)
         {
             return new(false, status, "");
@@ -172,27 +171,6 @@ public sealed class ProtocolFuzzTests(PublishedWhoAmI published)
         catch (OperationCanceledException) when (!Cancel.IsCancellationRequested)
         {
             return new(true, -1, "no answer within 3 s");
-        }
-    }
-
-    /// <summary>Reads into <paramref name="head"/> up to its blank line, the end of the connection, or the time's end.</summary>
-    static async Task ReadHeadAsync(Stream connection, StringBuilder head, TimeSpan time)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
-        timeout.CancelAfter(time);
-        var one = new byte[1];
-        try
-        {
-            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await connection.ReadAsync(one, timeout.Token) == 1)
-            {
-                head.Append((char)one[0]);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (OperationCanceledException) when (!Cancel.IsCancellationRequested)
-        {
         }
     }
 

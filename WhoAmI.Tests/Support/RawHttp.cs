@@ -52,6 +52,32 @@ public static class RawHttp
         }
     }
 
+    /// <summary>A response head read byte by byte, so that nothing after it is taken from the connection (after a 101,
+    /// HTTP/2 follows): up to its blank line, or what came before the connection ended or <paramref name="timeout"/> passed.</summary>
+    public static async Task<string> ReadHeadAsync(Stream connection, TimeSpan timeout)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cancel.CancelAfter(timeout);
+        var head = new List<byte>();
+        var one = new byte[1];
+        try
+        {
+            while (!(head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n')
+                && await connection.ReadAsync(one, cancel.Token) == 1)
+            {
+                head.Add(one[0]);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+        }
+
+        return Encoding.Latin1.GetString([.. head]);
+    }
+
     /// <summary>The status code of the first response line, or 0 when there is none.</summary>
     public static int StatusOf(string response) =>
         response.StartsWith("HTTP/1.1 ", StringComparison.Ordinal) && response.Length >= 12 && int.TryParse(response.AsSpan(9, 3), out var code) ? code : 0;
