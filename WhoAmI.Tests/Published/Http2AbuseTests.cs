@@ -100,7 +100,7 @@ public sealed class Http2AbuseTests(PublishedWhoAmI published) : IDisposable
             {
                 TargetHost = "localhost",
                 ApplicationProtocols = [SslApplicationProtocol.Http2],
-                RemoteCertificateValidationCallback = _certificates.Handler().SslOptions.RemoteCertificateValidationCallback,
+                RemoteCertificateValidationCallback = _certificates.TrustsOnlyAuthority,
             }, Cancel);
             Assert.Equal(SslApplicationProtocol.Http2, ssl.NegotiatedApplicationProtocol);
             stream = ssl;

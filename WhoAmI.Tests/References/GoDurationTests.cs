@@ -93,14 +93,9 @@ public sealed class GoDurationTests
 
     static async Task<string> GoReferenceAsync()
     {
-        var source = Path.Combine(RepositoryRoot.Path, "WhoAmI.Tests", "References", "go-duration", "main.go");
-        var binary = Path.Combine(RepositoryRoot.Path, "artifacts", "tests", "go-duration");
-        // One file of the standard library's only: no module, nothing fetched.
-        var (exitCode, output) = await Run.ProcessAsync("go", ["build", "-o", binary, source], TimeSpan.FromMinutes(3),
-            new Dictionary<string, string?> { ["GOPROXY"] = "off", ["CGO_ENABLED"] = "0" });
-        Assert.SkipWhen(exitCode == 127, "no Go here to build the reference: install golang-go (Debian's; .ci/run does)");
-        Assert.True(exitCode == 0, $"go build of the reference failed: {output}");
-        return binary;
+        var (binary, missing) = await GoReferences.BuildAsync("go-duration");
+        Assert.SkipWhen(binary is null, missing ?? "");
+        return binary!;
     }
 
     static async Task<string[]> RunAsync(string binary, string[] corpus)

@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace WhoAmI.Tests.References;
 
 /// <summary>
-/// References/go-h2c built with the machine's Go against Debian's x/net (golang-golang-x-net-dev), in GOPATH mode:
-/// no module, nothing fetched. Its server, a handler wrapped in <c>h2c.NewHandler</c> as traefik/whoami's is, runs for
+/// References/go-h2c built with the machine's Go against Debian's x/net (golang-golang-x-net-dev), by
+/// <see cref="GoReferences"/>. Its server, a handler wrapped in <c>h2c.NewHandler</c> as traefik/whoami's is, runs for
 /// the test class; its client (x/net/http2 over h2c) runs per request.
 /// </summary>
 public sealed class GoH2cReference : IAsyncLifetime
@@ -13,7 +13,7 @@ public sealed class GoH2cReference : IAsyncLifetime
 
     Process? _server;
 
-    public string Binary { get; } = Path.Combine(RepositoryRoot.Path, "artifacts", "tests", "go-h2c");
+    public string Binary { get; private set; } = "";
 
     /// <summary>Why there is no reference here, or null when there is.</summary>
     public string? Missing { get; private set; }
@@ -28,16 +28,13 @@ public sealed class GoH2cReference : IAsyncLifetime
             return;
         }
 
-        var source = Path.Combine(RepositoryRoot.Path, "WhoAmI.Tests", "References", "go-h2c", "main.go");
-        var (exitCode, output) = await Run.ProcessAsync("go", ["build", "-o", Binary, source], TimeSpan.FromMinutes(3),
-            new Dictionary<string, string?> { ["GO111MODULE"] = "off", ["GOPATH"] = "/usr/share/gocode", ["CGO_ENABLED"] = "0", ["GOFLAGS"] = "" });
-        if (exitCode == 127)
+        (var binary, Missing) = await GoReferences.BuildAsync("go-h2c");
+        if (binary is null)
         {
-            Missing = "no Go here to build the reference: install golang-go (Debian's; .ci/run does)";
             return;
         }
 
-        Assert.True(exitCode == 0, $"go build of the h2c reference failed: {output}");
+        Binary = binary;
         _server = Process.Start(new ProcessStartInfo(Binary, "serve") { RedirectStandardOutput = true })!;
         var line = await _server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.StartsWith("listening ", line);

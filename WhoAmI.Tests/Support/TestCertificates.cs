@@ -58,10 +58,14 @@ public sealed class TestCertificates : IDisposable
     {
         SslOptions = new SslClientAuthenticationOptions
         {
-            RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && ChainsToAuthority(new X509Certificate2(certificate)),
+            RemoteCertificateValidationCallback = TrustsOnlyAuthority,
             ClientCertificates = clientCertificate is null ? null : [clientCertificate],
         },
     };
+
+    /// <summary>A client's check of the server's certificate: it must chain to the test CA.</summary>
+    public bool TrustsOnlyAuthority(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        certificate is not null && ChainsToAuthority(new X509Certificate2(certificate));
 
     bool ChainsToAuthority(X509Certificate2 certificate)
     {
