@@ -97,7 +97,7 @@ public sealed class Http2AbuseTests(PublishedWhoAmI published) : IDisposable
     /// Has the server answer 99 streams at once on a connection of its own before anything is timed. The trimmed
     /// fallback (no C linker) compiles each method at its first call, trimming having dropped the framework's
     /// ReadyToRun code: its first burst of 100 answers kept the other client waiting 104–132 ms, 2.2 s into the
-    /// 1,000-stream attack, in three runs of four (docs/references.md), where Native AOT's kept it 4–12 ms. The
+    /// 1,000-stream attack, in three runs of four (docs/references.md), where Native AOT's kept it 1–17 ms. The
     /// attacks are about what one connection does to the others, not about a cold compiler.
     /// </summary>
     async Task WarmUpAsync(string transport, int port)
