@@ -45,8 +45,7 @@ public sealed class Http2AbuseTests(PublishedWhoAmI published) : IDisposable
         var probe = ProbeAsync(app, stop.Token);
 
         await using var connection = await ConnectAsync(transport, app.BaseAddress.Port);
-        var firstStream = transport == "upgrade" ? 3 : 1; // the upgrade's request is stream 1
-        var outcome = await AttackAsync(attack, connection, firstStream);
+        var outcome = await AttackAsync(attack, connection, FirstStream(transport));
         var peakRss = Math.Max(idleRss, app.ResidentKiB);
 
         // The other client goes on a little after an attack that ended at once.
@@ -103,15 +102,10 @@ public sealed class Http2AbuseTests(PublishedWhoAmI published) : IDisposable
     async Task WarmUpAsync(string transport, int port)
     {
         await using var connection = await ConnectAsync(transport, port);
-        var open = Enumerable.Range(0, 99).Select(i => (transport == "upgrade" ? 3 : 1) + 2 * i).ToHashSet();
-        var requests = new MemoryStream();
-        requests.Write(Http2Wire.Frame(Http2Wire.WindowUpdate, 0, 0, [0, 0x10, 0, 0])); // room for all the answers
-        foreach (var stream in open)
-        {
-            requests.Write(Http2Wire.Request(stream, path: "/api?wait=100ms"));
-        }
-
-        await connection.WriteAsync(requests.ToArray(), Cancel);
+        var streams = StreamIds(FirstStream(transport), 99).ToArray(); // in order: a stream id below one used is an error
+        await connection.WriteAsync(Http2Wire.Frame(Http2Wire.WindowUpdate, 0, 0, [0, 0x10, 0, 0]), Cancel); // room for all the answers
+        await connection.WriteAsync(Requests(streams, "/api?wait=100ms"), Cancel);
+        var open = streams.ToHashSet();
         while (open.Count > 0)
         {
             var frame = await Http2Wire.ReadFrameAsync(connection, Cancel) ?? throw new IOException("the server closed the warm-up's connection");
@@ -121,6 +115,14 @@ public sealed class Http2AbuseTests(PublishedWhoAmI published) : IDisposable
             }
         }
     }
+
+    /// <summary>The client's first stream of its own: after an upgrade, stream 1 is the upgrade's request.</summary>
+    static int FirstStream(string transport) => transport == "upgrade" ? 3 : 1;
+
+    static IEnumerable<int> StreamIds(int first, int count) => Enumerable.Range(0, count).Select(i => first + 2 * i);
+
+    /// <summary>A GET of <paramref name="path"/> on each stream, as one write.</summary>
+    static byte[] Requests(IEnumerable<int> streams, string path) => [.. streams.SelectMany(stream => Http2Wire.Request(stream, path: path))];
 
     async Task<Stream> ConnectAsync(string transport, int port)
     {
@@ -209,13 +211,7 @@ public sealed class Http2AbuseTests(PublishedWhoAmI published) : IDisposable
                     break;
                 case "1,000 streams":
                     total = Streams;
-                    var all = new MemoryStream();
-                    for (var i = 0; i < Streams; i++)
-                    {
-                        all.Write(Http2Wire.Request(firstStream + 2 * i, path: "/api?wait=2s"));
-                    }
-
-                    await connection.WriteAsync(all.ToArray(), deadline.Token);
+                    await connection.WriteAsync(Requests(StreamIds(firstStream, Streams), "/api?wait=2s"), deadline.Token);
                     written = Streams;
                     await Task.WhenAny(reader, Task.Delay(TimeSpan.FromSeconds(3), Cancel));
                     break;
